@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything, builds drydock and a small demo image (offline), then inspects it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+npm run build --silent
+npx tsx scripts/build-demo-image.ts .demo/image
+echo
+echo '$ drydock inspect oci-dir:.demo/image:demo'
+node bin/drydock.js inspect oci-dir:.demo/image:demo
+echo
+echo '$ drydock files oci-dir:.demo/image:demo'
+node bin/drydock.js files oci-dir:.demo/image:demo
