@@ -1,0 +1,253 @@
+/**
+ * HTTP for registry traffic: one undici Agent per source, TLS settings that relax only for the
+ * registry host, timeouts, and retries with backoff for the failures that pass (429, 5xx gateway
+ * errors, dropped connections). Every error a user can meet leaves here as a DrydockError.
+ */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { DrydockError, limitExceeded } from '../../model/index.js';
+import type { RegistryConnection } from '../../model/index.js';
+
+export type HttpResponse = Dispatcher.ResponseData;
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** Who answers, for messages: `registry` (default), `token server`, `blob storage`. */
+  peer?: string;
+}
+
+export interface HttpClientOptions {
+  /** host[:port] actually contacted for the registry; TLS relaxations apply to it alone. */
+  registryHost: string;
+  connection?: RegistryConnection;
+  /** Headers timeout, body idle timeout and connect timeout, each. */
+  timeoutMs: number;
+  maxRetries: number;
+  userAgent: string;
+  /** Waits between attempts; tests pass one that records the delays instead of waiting. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+/** Connection failures that a second attempt can cure; refused and DNS failures do not pass. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_CAP_MS = 10_000;
+/** A registry may ask for a long pause; more than this is not worth waiting for in a CI job. */
+export const RETRY_AFTER_CAP_MS = 30_000;
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CLOSED: 'connection closed',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+/** Exponential backoff with equal jitter: half the step fixed, half random. */
+export function backoffMs(attempt: number, random = Math.random()): number {
+  const step = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  return step / 2 + (random * step) / 2;
+}
+
+/** The pause before the next attempt: `Retry-After` (seconds or an HTTP date), capped, else backoff. */
+export function retryDelayMs(
+  retryAfter: string | undefined,
+  attempt: number,
+  now = Date.now(),
+): number {
+  const value = retryAfter?.trim();
+  if (value) {
+    // An HTTP date always names a weekday or month; anything else that is not digits is junk.
+    const ms = /^\d+$/.test(value)
+      ? Number(value) * 1000
+      : /[A-Za-z]{3}/.test(value)
+        ? Date.parse(value) - now
+        : NaN;
+    if (Number.isFinite(ms)) return Math.min(Math.max(ms, 0), RETRY_AFTER_CAP_MS);
+  }
+  return backoffMs(attempt);
+}
+
+/** Untrusted text (a registry's message, a media type) made safe to print: no control bytes. */
+export function printable(text: string, maxChars = 300): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, maxChars);
+}
+
+function errorCode(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  // Happy-eyeballs connects fail with an AggregateError of one error per address.
+  return e instanceof AggregateError ? errorCode(e.errors[0]) : undefined;
+}
+
+function isTlsFailure(code: string): boolean {
+  return (
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_') ||
+    code.includes('CERT') ||
+    code === 'EPROTO' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+  );
+}
+
+export function isAbort(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}
+
+/** Turns a low-level failure into a message naming the peer and what to do. */
+export function describeNetworkError(e: unknown, peer: string, host: string): unknown {
+  if (isAbort(e) || e instanceof DrydockError) return e;
+  const code = errorCode(e) ?? 'unknown';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new DrydockError('timeout', `${peer} ${host} stopped answering (timed out)`, {
+      cause: e,
+    });
+  }
+  if (isTlsFailure(code)) {
+    return new DrydockError(
+      'registry-unreachable',
+      `cannot reach ${peer} ${host}: TLS failed (${code}); if it uses a private CA give its certificate (caFile), or mark the registry insecure`,
+      { cause: e },
+    );
+  }
+  const reason = NETWORK_REASONS[code] ?? `network error (${code})`;
+  return new DrydockError('registry-unreachable', `cannot reach ${peer} ${host}: ${reason}`, {
+    cause: e,
+  });
+}
+
+function isTransient(e: unknown): boolean {
+  const code = errorCode(e);
+  return code !== undefined && TRANSIENT_CODES.has(code);
+}
+
+/** The CA list for TLS: Node's bundled roots plus the connection's own CA file. */
+function caList(caFile: string | undefined): string[] | undefined {
+  if (!caFile) return undefined;
+  try {
+    return [...rootCertificates, readFileSync(caFile, 'utf8')];
+  } catch (e) {
+    throw new DrydockError(
+      'config-error',
+      `cannot read the CA file ${caFile}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+export class HttpClient {
+  /** For every host but the registry: always verified. */
+  private readonly strictAgent: Agent;
+  /** For the registry host: may skip verification (skipTlsVerify, insecure). */
+  private readonly registryAgent: Agent;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: HttpClientOptions) {
+    const ca = caList(options.connection?.caFile);
+    const timeout = options.timeoutMs;
+    this.strictAgent = new Agent({ connect: { ca, timeout } });
+    const relaxed = options.connection?.skipTlsVerify === true || options.connection?.insecure;
+    this.registryAgent = relaxed
+      ? new Agent({ connect: { ca, timeout, rejectUnauthorized: false } })
+      : this.strictAgent;
+    this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
+  }
+
+  /**
+   * Sends a request, retrying 429/502/503/504 and dropped connections up to `maxRetries` times.
+   * Returns the last response whatever its status; the caller reads or dumps its body.
+   */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const peer = req.peer ?? 'registry';
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = attempt < this.options.maxRetries;
+      let res: HttpResponse;
+      try {
+        res = await this.once(req);
+      } catch (e) {
+        if (canRetry && isTransient(e)) {
+          await this.sleep(backoffMs(attempt), req.signal);
+          continue;
+        }
+        throw describeNetworkError(e, peer, req.url.host);
+      }
+      if (!canRetry || !RETRY_STATUSES.has(res.statusCode)) return res;
+      await res.body.dump();
+      const retryAfter = res.headers['retry-after'];
+      await this.sleep(
+        retryDelayMs(typeof retryAfter === 'string' ? retryAfter : undefined, attempt),
+        req.signal,
+      );
+    }
+  }
+
+  private once(req: HttpRequest): Promise<HttpResponse> {
+    const timeout = this.options.timeoutMs;
+    return request(req.url, {
+      method: req.method,
+      headers: { 'user-agent': this.options.userAgent, ...req.headers },
+      body: req.body,
+      signal: req.signal,
+      dispatcher:
+        req.url.host === this.options.registryHost ? this.registryAgent : this.strictAgent,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+  }
+
+  /** Closes the connections; later calls wait for the first (undici refuses a second close). */
+  close(): Promise<void> {
+    this.closing ??= Promise.all(
+      [...new Set([this.strictAgent, this.registryAgent])].map((agent) => agent.close()),
+    ).then(() => undefined);
+    return this.closing;
+  }
+}
+
+/** Reads a whole response body, refusing more than `maxBytes` (checked before and while reading). */
+export async function readBounded(
+  res: HttpResponse,
+  maxBytes: number,
+  what: string,
+  peer: string,
+  host: string,
+): Promise<Buffer> {
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body.dump();
+    throw limitExceeded(`${what} (${declared} bytes)`, `${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      total += buf.length;
+      if (total > maxBytes) {
+        res.body.destroy();
+        throw limitExceeded(what, `${maxBytes} bytes`);
+      }
+      chunks.push(buf);
+    }
+  } catch (e) {
+    throw describeNetworkError(e, peer, host);
+  }
+  return Buffer.concat(chunks);
+}
