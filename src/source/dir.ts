@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { DrydockError, limitExceeded } from '../model/index.js';
 import type { ImageConfigFile, ImageSource, LayerDescriptor, Limits } from '../model/index.js';
+import { tarEnd, tarHeader, tarPadding, type TarHeader } from './tar-writer.js';
 
 export interface DirectoryOptions {
   limits: Limits;
@@ -29,27 +30,6 @@ const OCI_ARCHITECTURES: Record<string, string> = {
   loong64: 'loong64',
 };
 
-const BLOCK = 512;
-/** Largest values the ustar octal fields hold; larger ones go in PAX records. */
-const MAX_OCTAL_7 = 0o7777777;
-const MAX_OCTAL_11 = 0o77777777777;
-
-/** ustar type flags, and `x` for a PAX extended header. */
-type TypeFlag = '0' | '1' | '2' | '3' | '4' | '5' | '6' | 'x';
-
-interface TarHeader {
-  name: string;
-  flag: TypeFlag;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkName?: string;
-  devMajor?: number;
-  devMinor?: number;
-}
-
 function unreadable(path: string, e: unknown): DrydockError {
   const why = (e as NodeJS.ErrnoException).code ?? String(e);
   return new DrydockError(
@@ -57,79 +37,6 @@ function unreadable(path: string, e: unknown): DrydockError {
     `cannot read ${path} (${why}); drydock must read every file of the directory — run it as a user who can, or remove the file`,
     { cause: e },
   );
-}
-
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  let length = Buffer.byteLength(body) + 1;
-  while (String(length).length + Buffer.byteLength(body) !== length) {
-    length = String(length).length + Buffer.byteLength(body);
-  }
-  return `${length}${body}`;
-}
-
-function octal(value: number, width: number): string {
-  return value.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-function ustarBlock(h: TarHeader): Buffer {
-  const block = Buffer.alloc(BLOCK);
-  block.write(h.name, 0, 100, 'utf8');
-  block.write(octal(h.mode, 8), 100, 'latin1');
-  block.write(octal(h.uid, 8), 108, 'latin1');
-  block.write(octal(h.gid, 8), 116, 'latin1');
-  block.write(octal(h.size, 12), 124, 'latin1');
-  block.write(octal(h.mtime, 12), 136, 'latin1');
-  block.write(' '.repeat(8), 148, 'latin1');
-  block.write(h.flag, 156, 'latin1');
-  block.write(h.linkName ?? '', 157, 100, 'utf8');
-  block.write('ustar\u000000', 257, 'latin1');
-  block.write(octal(h.devMajor ?? 0, 8), 329, 'latin1');
-  block.write(octal(h.devMinor ?? 0, 8), 337, 'latin1');
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(octal(sum, 7) + ' ', 148, 'latin1');
-  return block;
-}
-
-function padding(size: number): Buffer {
-  return Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
-}
-
-/**
- * The header blocks of one entry: a PAX header first when a name is too long for ustar or a
- * number does not fit its octal field (the ustar field then holds a placeholder).
- */
-function headerBlocks(h: TarHeader): Buffer[] {
-  const records: string[] = [];
-  const fields = { ...h };
-  if (Buffer.byteLength(h.name) > 100) records.push(paxRecord('path', h.name));
-  if (h.linkName !== undefined && Buffer.byteLength(h.linkName) > 100) {
-    records.push(paxRecord('linkpath', h.linkName));
-  }
-  for (const [key, max] of [
-    ['uid', MAX_OCTAL_7],
-    ['gid', MAX_OCTAL_7],
-    ['size', MAX_OCTAL_11],
-    ['mtime', MAX_OCTAL_11],
-  ] as const) {
-    if (h[key] < 0 || h[key] > max) {
-      records.push(paxRecord(key, String(h[key])));
-      fields[key] = 0;
-    }
-  }
-  if (records.length === 0) return [ustarBlock(fields)];
-  const body = Buffer.from(records.join(''));
-  const paxHeader = ustarBlock({
-    name: 'PaxHeader',
-    flag: 'x',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    size: body.length,
-    mtime: 0,
-  });
-  return [paxHeader, body, padding(body.length), ustarBlock(fields)];
 }
 
 /** The Linux encoding of dev_t (glibc's gnu_dev_major / gnu_dev_minor). */
@@ -197,7 +104,7 @@ async function* fileContent(path: string, size: number): AsyncGenerator<Buffer> 
       `${path} changed while drydock was reading it (${read} of ${size} bytes); analyse a directory that is not being written to`,
     );
   }
-  yield padding(size);
+  yield tarPadding(size);
 }
 
 class TreeTar {
@@ -215,7 +122,7 @@ class TreeTar {
       this.checkLimits(entry);
       yield* this.entryChunks(entry);
     }
-    yield Buffer.alloc(2 * BLOCK);
+    yield tarEnd();
   }
 
   private checkLimits({ name }: WalkEntry): void {
@@ -233,7 +140,7 @@ class TreeTar {
   private async *entryChunks({ name, path, stats }: WalkEntry): AsyncGenerator<Buffer> {
     const header: TarHeader = {
       name,
-      flag: '0',
+      type: 'file',
       mode: Number(stats.mode & 0o7777n),
       uid: Number(stats.uid),
       gid: Number(stats.gid),
@@ -244,19 +151,8 @@ class TreeTar {
       yield* this.fileChunks(header, path, stats);
       return;
     }
-    if (stats.isDirectory()) {
-      Object.assign(header, { name: `${name}/`, flag: '5' });
-    } else if (stats.isSymbolicLink()) {
-      Object.assign(header, { flag: '2', linkName: await readLink(path) });
-    } else if (stats.isCharacterDevice() || stats.isBlockDevice()) {
-      const flag = stats.isCharacterDevice() ? '3' : '4';
-      Object.assign(header, { flag, ...deviceNumbers(stats.rdev) });
-    } else if (stats.isFIFO()) {
-      header.flag = '6';
-    } else {
-      return; // a socket: tar cannot hold one, and it has no content (GNU tar skips them too)
-    }
-    yield* headerBlocks(header);
+    const kind = await contentlessKind(path, stats);
+    if (kind !== undefined) yield tarHeader({ ...header, ...kind });
   }
 
   private async *fileChunks(
@@ -268,7 +164,7 @@ class TreeTar {
       const key = `${stats.dev}:${stats.ino}`;
       const first = this.linkNames.get(key);
       if (first !== undefined) {
-        yield* headerBlocks({ ...header, flag: '1', linkName: first });
+        yield tarHeader({ ...header, type: 'hardlink', linkTarget: first });
         return;
       }
       this.linkNames.set(key, header.name);
@@ -278,7 +174,7 @@ class TreeTar {
     // Open the file before its header goes out, so an unreadable file fails with its name.
     const first = await content.next();
     try {
-      yield* headerBlocks({ ...header, size });
+      yield tarHeader({ ...header, size });
       if (first.done) return;
       yield first.value;
       yield* content;
@@ -286,6 +182,21 @@ class TreeTar {
       await content.return(undefined); // closes the file if the reader stopped early
     }
   }
+}
+
+type ContentlessKind = Pick<TarHeader, 'type' | 'linkTarget' | 'devMajor' | 'devMinor'>;
+
+/** The type of an entry other than a regular file, with its link or device numbers. */
+async function contentlessKind(
+  path: string,
+  stats: BigIntStats,
+): Promise<ContentlessKind | undefined> {
+  if (stats.isDirectory()) return { type: 'dir' };
+  if (stats.isSymbolicLink()) return { type: 'symlink', linkTarget: await readLink(path) };
+  if (stats.isCharacterDevice()) return { type: 'char', ...deviceNumbers(stats.rdev) };
+  if (stats.isBlockDevice()) return { type: 'block', ...deviceNumbers(stats.rdev) };
+  if (stats.isFIFO()) return { type: 'fifo' };
+  return undefined; // a socket: tar cannot hold one, and it has no content (GNU tar skips them too)
 }
 
 async function readLink(path: string): Promise<string> {
