@@ -196,7 +196,9 @@ describe('openDockerArchive', () => {
     await expect(resolveOne()).rejects.toThrow(/compressed with xz, which drydock does not read/);
 
     await write([file('c.json', cfg), manifestJson([{ Config: 'c.json', Layers: [] }])]);
-    await expect(resolveOne()).rejects.toThrow(/lists 1 diff_ids for 0 layers/);
+    await expect(resolveOne()).rejects.toThrow(
+      /rootfs.diff_ids lists 1 layers but the manifest has 0/,
+    );
 
     await write([manifestJson([{ Config: 'c.json' }])]);
     await expect(resolveOne()).rejects.toThrow(/image 0 needs "Config" and "Layers"/);

@@ -18,25 +18,26 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DrydockError } from '../../model/index.js';
+import { DrydockError, limitExceeded } from '../../model/index.js';
 import type {
   Digest,
   ImageSource,
   LayerDescriptor,
   Limits,
-  PlatformSelector,
   SourceImage,
 } from '../../model/index.js';
 import { digestOf, verifyBuffer } from '../digest.js';
-import { tarLayoutFiles } from './oci-archive.js';
 import {
+  MAX_LAYERS,
   diffIdsFor,
-  openLayoutSource,
+  isStringArray,
+  malformed,
   parseImageConfig,
-  sameImageName,
+  parseJsonDocument,
   verifiedStream,
-  type SourceOptions,
-} from './oci-layout.js';
+} from '../manifest.js';
+import { tarLayoutFiles } from './oci-archive.js';
+import { openLayoutSource, sameImageName, sourceName, type SourceOptions } from './oci-layout.js';
 import {
   detectCompression,
   MAGIC_BYTES,
@@ -58,32 +59,25 @@ const LAYER_MEDIA_TYPES: Record<'gzip' | 'zstd', string> = {
   zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
 };
 
-function malformed(what: string, why: string): DrydockError {
-  return new DrydockError('invalid-argument', `${what} is malformed: ${why}`);
+function parseEntry(raw: unknown, i: number, what: string): ArchiveEntry {
+  const entry = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const { Config, RepoTags, Layers } = entry;
+  if (typeof Config !== 'string' || !isStringArray(Layers)) {
+    throw malformed(what, `image ${i}`, 'needs "Config" and "Layers"', 'archive');
+  }
+  if (Layers.length > MAX_LAYERS)
+    throw limitExceeded(`${what}: image ${i}`, `${MAX_LAYERS} layers`);
+  if (RepoTags !== undefined && RepoTags !== null && !isStringArray(RepoTags)) {
+    throw malformed(what, `image ${i}`, 'has invalid "RepoTags"', 'archive');
+  }
+  return { Config, Layers, RepoTags: RepoTags ?? [] };
 }
 
-const isStringArray = (v: unknown): v is string[] =>
-  Array.isArray(v) && v.every((s) => typeof s === 'string');
-
 function parseManifestJson(what: string, bytes: Buffer): ArchiveEntry[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw malformed(what, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (!Array.isArray(value)) throw malformed(what, 'expected an array of images');
-  return value.map((raw: unknown, i) => {
-    const entry = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const { Config, RepoTags, Layers } = entry;
-    if (typeof Config !== 'string' || !isStringArray(Layers)) {
-      throw malformed(what, `image ${i} needs "Config" and "Layers"`);
-    }
-    if (RepoTags !== undefined && RepoTags !== null && !isStringArray(RepoTags)) {
-      throw malformed(what, `image ${i} has invalid "RepoTags"`);
-    }
-    return { Config, Layers, RepoTags: RepoTags ?? [] };
-  });
+  const value = parseJsonDocument(bytes, what, 'archive');
+  if (!Array.isArray(value))
+    throw malformed(what, 'the document', 'is not a list of images', 'archive');
+  return value.map((raw: unknown, i) => parseEntry(raw, i, what));
 }
 
 /** By RepoTags entry, `@N` (position, as skopeo accepts), or the only image. */
@@ -154,8 +148,8 @@ class DockerArchiveReader {
     const configDigest = digestOf(rawConfig);
     const claimed = configDigestInName(this.tar.resolve(entry.Config).name);
     if (claimed) verifyBuffer(configWhat, rawConfig, claimed);
-    const config = parseImageConfig(configWhat, rawConfig);
-    const diffIds = diffIdsFor(configWhat, config, entry.Layers.length);
+    const config = parseImageConfig(rawConfig, configWhat, 'archive');
+    const diffIds = diffIdsFor(config, entry.Layers.length, configWhat, 'archive');
     const members = entry.Layers.map((path) => this.tar.resolve(path));
     const layers: LayerDescriptor[] = [];
     for (const [index, member] of members.entries()) {
@@ -211,11 +205,11 @@ export function openDockerArchive(
   selector: string | undefined,
   options: SourceOptions,
 ): ImageSource {
-  const name = `docker-archive:${file}${selector ? `:${selector}` : ''}`;
+  const name = sourceName('docker-archive', file, selector);
   let index: Promise<TarIndex> | undefined;
   return {
     name,
-    async resolve(platform: PlatformSelector, signal?: AbortSignal) {
+    async resolve(platform, signal) {
       signal?.throwIfAborted();
       index ??= TarIndex.open(file, tarIndexLimits(options.limits));
       const tar = await index;

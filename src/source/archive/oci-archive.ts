@@ -1,6 +1,5 @@
 /** OCI archives (`oci-archive:`): an OCI image layout packed in an uncompressed tar file. */
-import type { ImageSource } from '../../model/index.js';
-import { openLayoutSource, type LayoutFiles, type SourceOptions } from './oci-layout.js';
+import { layoutOpener, type LayoutFiles } from './oci-layout.js';
 import { TarIndex, tarIndexLimits } from './tar-index.js';
 
 /** The layout's files as members of an indexed tar. */
@@ -11,17 +10,7 @@ export function tarLayoutFiles(index: TarIndex): LayoutFiles {
   };
 }
 
-/** `selector` picks an image as in an OCI layout: tag, full image name or digest. */
-export function openOciArchive(
-  file: string,
-  selector: string | undefined,
-  options: SourceOptions,
-): ImageSource {
-  const name = `oci-archive:${file}${selector ? `:${selector}` : ''}`;
-  return openLayoutSource(
-    name,
-    async () => tarLayoutFiles(await TarIndex.open(file, tarIndexLimits(options.limits))),
-    selector,
-    options,
-  );
-}
+/** `oci-archive:FILE[:selector]`; `selector` picks an image as in an OCI layout. */
+export const openOciArchive = layoutOpener('oci-archive', async (file, options) =>
+  tarLayoutFiles(await TarIndex.open(file, tarIndexLimits(options.limits))),
+);

@@ -201,19 +201,77 @@ describe('openOciLayout', () => {
     await expect(resolved.openLayer(layer)).rejects.toMatchObject({ code: 'not-found' });
   });
 
-  it('refuses malformed manifests even when their digest matches', async () => {
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, config: {}, layers: [] }));
+  /** Points the layout's only index.json entry at `bytes`, stored as a blob. */
+  async function entryFor(bytes: Buffer, size = bytes.length): Promise<void> {
     const digest = digestOf(bytes);
-    await writeOciLayout(dir, image('x'), 'v1');
     await writeFile(blobFile(digest), bytes);
     const index = {
       schemaVersion: 2,
-      manifests: [
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes.length },
-      ],
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size }],
     };
     await writeFile(join(dir, 'index.json'), JSON.stringify(index));
-    await expect(resolveOne()).rejects.toThrow(/is malformed: a descriptor has no mediaType/);
+  }
+
+  it('refuses malformed manifests even when their digest matches', async () => {
+    await writeOciLayout(dir, image('x'), 'v1');
+    await entryFor(Buffer.from(JSON.stringify({ schemaVersion: 2, config: {}, layers: [] })));
+    await expect(resolveOne()).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringMatching(
+        /: manifest sha256:[0-9a-f]{64} is malformed: config.mediaType is not a string; the image files are damaged/,
+      ) as string,
+    });
+  });
+
+  it('refuses a blob whose size differs from its descriptor', async () => {
+    const built = image('x');
+    await writeOciLayout(dir, built, 'v1');
+    const manifest = built.manifests[0]?.bytes ?? Buffer.alloc(0);
+    await entryFor(manifest, manifest.length + 1);
+    await expect(resolveOne()).rejects.toMatchObject({
+      code: 'digest-mismatch',
+      message: expect.stringContaining(
+        `${manifest.length} bytes, but the index says ${manifest.length + 1}`,
+      ) as string,
+    });
+  });
+
+  it('refuses a config whose diff_ids disagree with the manifest layers', async () => {
+    const built = image('x');
+    await writeOciLayout(dir, built, 'v1');
+    const manifest = JSON.parse(built.manifests[0]?.bytes.toString() ?? '') as { layers: [] };
+    manifest.layers.pop();
+    await entryFor(Buffer.from(JSON.stringify(manifest)));
+    await expect(resolveOne()).rejects.toThrow(
+      `config ${built.configDigest} is malformed: rootfs.diff_ids lists 3 layers but the manifest has 2`,
+    );
+  });
+
+  it('refuses an artifact that is not a container image', async () => {
+    const config = Buffer.from('{}');
+    await writeOciLayout(dir, image('x'), 'v1');
+    await writeFile(blobFile(digestOf(config)), config);
+    const helm = 'application/vnd.cncf.helm.config.v1+json';
+    const manifest = {
+      schemaVersion: 2,
+      config: { mediaType: helm, digest: digestOf(config), size: config.length },
+      layers: [],
+    };
+    await entryFor(Buffer.from(JSON.stringify(manifest)));
+    await expect(resolveOne()).rejects.toMatchObject({
+      code: 'unsupported',
+      message: expect.stringContaining(
+        `is not a container image: its config has media type "${helm}"`,
+      ) as string,
+    });
+  });
+
+  it('refuses an index.json that is not an index', async () => {
+    await writeOciLayout(dir, image('x'), 'v1');
+    await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 1, manifests: [] }));
+    await expect(resolveOne()).rejects.toMatchObject({ code: 'unsupported' });
+    await writeFile(join(dir, 'index.json'), '{"schemaVersion": 2, "manifests": [');
+    await expect(resolveOne()).rejects.toThrow(/index.json is malformed: the document is not JSON/);
   });
 
   it('bounds the manifest and config sizes it loads', async () => {

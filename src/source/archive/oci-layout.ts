@@ -5,12 +5,11 @@
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { addAbortSignal, pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { DrydockError, limitExceeded } from '../../model/index.js';
 import type {
   Descriptor,
   Digest,
-  ImageConfigFile,
   ImageSource,
   LayerDescriptor,
   Limits,
@@ -18,7 +17,18 @@ import type {
   SourceImage,
 } from '../../model/index.js';
 import { formatReference, parseReference } from '../../reference/reference.js';
-import { DigestVerifier, parseDigest, verifyBuffer } from '../digest.js';
+import { parseDigest, verifyBuffer } from '../digest.js';
+import {
+  checkSize,
+  interpretManifest,
+  malformed,
+  parseJsonDocument,
+  readManifestJson,
+  sourceImage,
+  verifiedStream,
+  type ImageManifest,
+  type ParsedManifest,
+} from '../manifest.js';
 import { selectManifests } from '../platform.js';
 
 /** Blob access by digest; the layout reader needs nothing else from where the blobs live. */
@@ -37,13 +47,6 @@ export interface LayoutFiles {
 export interface SourceOptions {
   limits: Limits;
 }
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
-const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 /** containerd and Docker 25+ also record the full `registry/repo:tag` name. */
@@ -89,112 +92,6 @@ export function directoryLayoutFiles(dir: string): LayoutFiles {
       return (await openOrExplain(path)).createReadStream();
     },
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function malformed(what: string, why: string): DrydockError {
-  return new DrydockError('invalid-argument', `${what} is malformed: ${why}`);
-}
-
-export function parseJsonObject(what: string, bytes: Buffer): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw malformed(what, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (!isObject(value)) throw malformed(what, 'expected a JSON object');
-  return value;
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
-}
-
-/** Checks the fields drydock relies on; the rest of the descriptor is passed along untouched. */
-function parseDescriptor(what: string, value: unknown): Descriptor {
-  if (!isObject(value)) throw malformed(what, 'a descriptor is not an object');
-  const { mediaType, digest, size, annotations, platform } = value;
-  if (typeof mediaType !== 'string') throw malformed(what, 'a descriptor has no mediaType');
-  if (typeof digest !== 'string') throw malformed(what, 'a descriptor has no digest');
-  parseDigest(digest);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw malformed(what, `descriptor ${digest} has no valid size`);
-  }
-  if (annotations !== undefined && !isStringRecord(annotations)) {
-    throw malformed(what, `descriptor ${digest} has invalid annotations`);
-  }
-  if (
-    platform !== undefined &&
-    !(
-      isObject(platform) &&
-      typeof platform.os === 'string' &&
-      typeof platform.architecture === 'string'
-    )
-  ) {
-    throw malformed(what, `descriptor ${digest} has an invalid platform`);
-  }
-  return value as unknown as Descriptor;
-}
-
-function parseDescriptorList(what: string, value: unknown): Descriptor[] {
-  if (!Array.isArray(value)) throw malformed(what, 'expected an array of descriptors');
-  return value.map((d) => parseDescriptor(what, d));
-}
-
-/** Checks the config fields drydock reads by type; everything else is carried as is. */
-export function parseImageConfig(what: string, bytes: Buffer): ImageConfigFile {
-  const config = parseJsonObject(what, bytes);
-  for (const key of ['architecture', 'os', 'variant', 'created'] as const) {
-    if (config[key] !== undefined && typeof config[key] !== 'string') {
-      throw malformed(what, `"${key}" is not a string`);
-    }
-  }
-  if (config.config !== undefined && config.config !== null && !isObject(config.config)) {
-    throw malformed(what, '"config" is not an object');
-  }
-  if (config.history !== undefined && !Array.isArray(config.history)) {
-    throw malformed(what, '"history" is not an array');
-  }
-  const rootfs = config.rootfs;
-  if (rootfs !== undefined) {
-    const diffIds = isObject(rootfs) ? rootfs.diff_ids : undefined;
-    if (!Array.isArray(diffIds) || !diffIds.every((d) => typeof d === 'string')) {
-      throw malformed(what, '"rootfs.diff_ids" is not an array of digests');
-    }
-  }
-  return config;
-}
-
-/** The config's diff_ids, one per layer; a config that disagrees with the manifest is broken. */
-export function diffIdsFor(what: string, config: ImageConfigFile, layerCount: number): Digest[] {
-  const diffIds = config.rootfs?.diff_ids ?? [];
-  if (diffIds.length !== layerCount) {
-    throw malformed(what, `the config lists ${diffIds.length} diff_ids for ${layerCount} layers`);
-  }
-  return diffIds;
-}
-
-/**
- * Passes a blob through a DigestVerifier; errors of the blob stream surface on the returned
- * stream, and destroying the returned stream (or aborting) closes the blob.
- */
-export function verifiedStream(
-  what: string,
-  blob: Readable,
-  digest: Digest,
-  size?: number,
-  signal?: AbortSignal,
-): Readable {
-  const verifier = new DigestVerifier(what, digest, size);
-  pipeline(blob, verifier, () => {
-    // Errors reach the consumer through `verifier`, which pipeline destroys with them.
-  });
-  if (signal) addAbortSignal(signal, verifier);
-  return verifier;
 }
 
 /** `name` as Docker normalises it (`alpine` → `docker.io/library/alpine:latest`), if it parses. */
@@ -252,6 +149,12 @@ function pickEntry(name: string, entries: Descriptor[], selector: string | undef
   );
 }
 
+/** A manifest or index read from the layout and verified against its descriptor. */
+interface LayoutManifest {
+  raw: Buffer;
+  parsed: ParsedManifest;
+}
+
 /** Reads images out of a layout once its files are reachable. */
 class LayoutReader {
   private readonly blobs: BlobStore;
@@ -265,11 +168,13 @@ class LayoutReader {
   }
 
   async entries(): Promise<Descriptor[]> {
-    const layout = parseJsonObject(
-      `${this.name}: oci-layout`,
+    const layoutWhat = `${this.name}: oci-layout`;
+    const layout = parseJsonDocument(
       await this.readLayoutFile('oci-layout'),
+      layoutWhat,
+      'archive',
     );
-    const version = layout.imageLayoutVersion;
+    const version = (layout as { imageLayoutVersion?: unknown } | null)?.imageLayoutVersion;
     if (typeof version !== 'string' || !version.startsWith('1.')) {
       throw new DrydockError(
         'unsupported',
@@ -277,8 +182,12 @@ class LayoutReader {
       );
     }
     const what = `${this.name}: index.json`;
-    const index = parseJsonObject(what, await this.readLayoutFile('index.json'));
-    return parseDescriptorList(what, index.manifests);
+    const doc = parseJsonDocument(await this.readLayoutFile('index.json'), what, 'archive');
+    const index = interpretManifest(doc, undefined, what, 'archive');
+    if (index.kind !== 'index') {
+      throw malformed(what, 'the document', 'is an image manifest, not an index', 'archive');
+    }
+    return index.manifests;
   }
 
   private async readLayoutFile(path: string): Promise<Buffer> {
@@ -294,10 +203,23 @@ class LayoutReader {
     }
   }
 
-  private async readVerified(what: string, digest: Digest): Promise<Buffer> {
-    const bytes = await this.blobs.readBlob(digest, this.limits.maxManifestBytes);
-    verifyBuffer(what, bytes, digest);
+  /** A blob of the size `claimedBy` (an index, a manifest) gives it; its digest is up to the caller. */
+  private async readSized(
+    what: string,
+    descriptor: Descriptor,
+    claimedBy: string,
+  ): Promise<Buffer> {
+    const bytes = await this.blobs.readBlob(descriptor.digest, this.limits.maxManifestBytes);
+    checkSize(what, bytes, descriptor.size, claimedBy);
     return bytes;
+  }
+
+  /** Schema 1 is refused before verification: its digest covers another form of the document. */
+  private async readManifest(what: string, descriptor: Descriptor): Promise<LayoutManifest> {
+    const raw = await this.readSized(what, descriptor, 'the index');
+    const doc = readManifestJson(raw, descriptor.mediaType, what);
+    verifyBuffer(what, raw, descriptor.digest);
+    return { raw, parsed: interpretManifest(doc, descriptor.mediaType, what, 'archive') };
   }
 
   /** An image manifest yields one image; an index yields those matching `platform`. */
@@ -307,67 +229,39 @@ class LayoutReader {
     indexDigest?: Digest,
     depth = 0,
   ): Promise<SourceImage[]> {
-    if (MANIFEST_TYPES.has(descriptor.mediaType)) {
-      return [await this.image(descriptor, indexDigest)];
-    }
-    if (!INDEX_TYPES.has(descriptor.mediaType)) {
-      throw new DrydockError(
-        'unsupported',
-        `${this.name}: ${descriptor.digest} has media type ${descriptor.mediaType}, which is neither an image manifest nor an index`,
-      );
-    }
+    const what = `${this.name}: manifest ${descriptor.digest}`;
+    const { raw, parsed } = await this.readManifest(what, descriptor);
+    if (parsed.kind === 'image') return [await this.image(descriptor, raw, parsed, indexDigest)];
     if (depth >= MAX_INDEX_DEPTH) {
       throw limitExceeded(`${this.name}: nesting of image indexes`, `${MAX_INDEX_DEPTH}`);
     }
-    const what = `${this.name}: index ${descriptor.digest}`;
-    const index = parseJsonObject(what, await this.readVerified(what, descriptor.digest));
-    const children = selectManifests(
-      this.name,
-      parseDescriptorList(what, index.manifests),
-      platform,
-    );
     const images = [];
-    for (const child of children) {
+    for (const child of selectManifests(this.name, parsed.manifests, platform)) {
       images.push(...(await this.resolve(child, platform, descriptor.digest, depth + 1)));
     }
     return images;
   }
 
-  private async image(descriptor: Descriptor, indexDigest?: Digest): Promise<SourceImage> {
-    const what = `${this.name}: manifest ${descriptor.digest}`;
-    const rawManifest = await this.readVerified(what, descriptor.digest);
-    const manifest = parseJsonObject(what, rawManifest);
-    if (manifest.schemaVersion !== 2) {
-      throw new DrydockError(
-        'unsupported',
-        `${what} has schemaVersion ${String(manifest.schemaVersion)}; drydock reads version 2`,
-      );
-    }
-    const configDescriptor = parseDescriptor(what, manifest.config);
-    const layerDescriptors = parseDescriptorList(what, manifest.layers);
-    const configWhat = `${this.name}: config ${configDescriptor.digest}`;
-    const rawConfig = await this.readVerified(configWhat, configDescriptor.digest);
-    const config = parseImageConfig(configWhat, rawConfig);
-    const diffIds = diffIdsFor(configWhat, config, layerDescriptors.length);
-    const layers: LayerDescriptor[] = layerDescriptors.map((d, index) => ({
-      index,
-      digest: d.digest,
-      diffId: diffIds[index],
-      mediaType: d.mediaType,
-      size: d.size,
-    }));
-    return {
+  private async image(
+    descriptor: Descriptor,
+    rawManifest: Buffer,
+    manifest: ImageManifest,
+    indexDigest?: Digest,
+  ): Promise<SourceImage> {
+    const configWhat = `${this.name}: config ${manifest.config.digest}`;
+    const rawConfig = await this.readSized(configWhat, manifest.config, 'the manifest');
+    verifyBuffer(configWhat, rawConfig, manifest.config.digest);
+    return sourceImage({
       name: this.name,
       manifestDigest: descriptor.digest,
-      manifestMediaType: descriptor.mediaType,
       rawManifest,
-      ...(indexDigest ? { indexDigest } : {}),
-      configDigest: configDescriptor.digest,
-      config,
+      manifest,
+      indexDigest,
       rawConfig,
-      layers,
+      configWhat,
+      origin: 'archive',
       openLayer: (layer, signal) => this.openLayer(layer, signal),
-    };
+    });
   }
 
   private async openLayer(layer: LayerDescriptor, signal?: AbortSignal): Promise<Readable> {
@@ -408,17 +302,36 @@ export function openLayoutSource(
   };
 }
 
-/** `selector` is a tag (`org.opencontainers.image.ref.name`), a full image name, or a digest. */
-export function openOciLayout(
-  dir: string,
+/** Opens the image `selector` names at `location` (a directory, an archive file). */
+export type SourceOpener = (
+  location: string,
   selector: string | undefined,
   options: SourceOptions,
-): ImageSource {
-  const name = `oci-dir:${dir}${selector ? `:${selector}` : ''}`;
-  return openLayoutSource(
-    name,
-    () => Promise.resolve(directoryLayoutFiles(dir)),
-    selector,
-    options,
-  );
+) => ImageSource;
+
+/** `scheme:location[:selector]`, the name the user gave the image, for messages. */
+export function sourceName(scheme: string, location: string, selector: string | undefined): string {
+  return `${scheme}:${location}${selector ? `:${selector}` : ''}`;
 }
+
+/** An opener for sources that hold an OCI layout, however `loadFiles` reaches it. */
+export function layoutOpener(
+  scheme: string,
+  loadFiles: (location: string, options: SourceOptions) => Promise<LayoutFiles>,
+): SourceOpener {
+  return (location, selector, options) =>
+    openLayoutSource(
+      sourceName(scheme, location, selector),
+      () => loadFiles(location, options),
+      selector,
+      options,
+    );
+}
+
+/**
+ * `oci-dir:DIR[:selector]`; `selector` is a tag (`org.opencontainers.image.ref.name`), a full
+ * image name, or a digest.
+ */
+export const openOciLayout = layoutOpener('oci-dir', (dir) =>
+  Promise.resolve(directoryLayoutFiles(dir)),
+);

@@ -2,10 +2,11 @@
  * The OCI distribution API for one repository: ping, manifests and blobs, with authentication,
  * manual redirects (credentials never leave the registry's origin) and clear errors.
  */
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DrydockError } from '../../model/index.js';
 import type { CredentialStore, Digest, RegistryConnection } from '../../model/index.js';
-import { DigestVerifier, verifyBuffer } from '../digest.js';
+import { verifyBuffer } from '../digest.js';
+import { verifiedStream } from '../manifest.js';
 import { RegistryAuth } from './auth.js';
 import {
   HttpClient,
@@ -162,12 +163,8 @@ export class RegistryClient {
         `${what}: the registry sends ${declared} bytes but the manifest says ${size}`,
       );
     }
-    const verifier = new DigestVerifier(what, digest, size);
-    // The pipeline's own callback has nothing to add: any error already reaches the verifier,
-    // which is what the caller reads.
     const chunks = Readable.from(checkedChunks(res, size, what, peer, host), { objectMode: false });
-    pipeline(chunks, verifier, () => undefined);
-    return verifier;
+    return verifiedStream(what, chunks, digest, size, signal);
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -160,7 +161,7 @@ describe('HttpClient', () => {
 });
 
 describe('TLS', () => {
-  async function tlsServer(): Promise<{ host: string; caFile: string }> {
+  async function tlsServer(): Promise<{ host: string; caFile: string; dir: string }> {
     const dir = await mkdtemp(join(tmpdir(), 'drydock-tls-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
@@ -173,7 +174,7 @@ describe('TLS', () => {
       { key: await readFile(key), cert: await readFile(cert) },
       (_req, res) => res.end('secure'),
     );
-    return { host: await listen(server), caFile: cert };
+    return { host: await listen(server), caFile: cert, dir };
   }
 
   it('refuses an unknown CA, trusts the connection caFile', async () => {
@@ -184,6 +185,26 @@ describe('TLS', () => {
     });
     const trusting = client(host, { connection: { caFile } }).http;
     expect(await (await get(trusting, `https://${host}/`)).body.text()).toBe('secure');
+  });
+
+  it('trusts a CA installed in the first OS bundle that exists, as Docker does', async () => {
+    const { host, caFile, dir } = await tlsServer();
+    // A bundle as update-ca-certificates writes it: public roots with the private CA appended.
+    const withCa = join(dir, 'ca-certificates.crt');
+    await writeFile(withCa, `${rootCertificates[0] ?? ''}\n${await readFile(caFile, 'utf8')}`);
+    const withoutCa = join(dir, 'public-roots.pem');
+    await writeFile(withoutCa, rootCertificates[0] ?? '');
+    const missing = join(dir, 'missing.crt');
+
+    const trusting = client(host, { systemCaBundles: [missing, withCa] }).http;
+    expect(await (await get(trusting, `https://${host}/`)).body.text()).toBe('secure');
+    for (const bundles of [[missing], [withoutCa, withCa]]) {
+      await expect(
+        get(client(host, { systemCaBundles: bundles }).http, `https://${host}/`),
+      ).rejects.toThrow('TLS failed');
+    }
+    const both = client(host, { systemCaBundles: [withoutCa], connection: { caFile } }).http;
+    expect(await (await get(both, `https://${host}/`)).body.text()).toBe('secure');
   });
 
   it('skips verification for the registry host only', async () => {

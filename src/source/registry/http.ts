@@ -4,7 +4,7 @@
  * errors, dropped connections). Every error a user can meet leaves here as a DrydockError.
  */
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { DrydockError, limitExceeded } from '../../model/index.js';
@@ -32,7 +32,20 @@ export interface HttpClientOptions {
   userAgent: string;
   /** Waits between attempts; tests pass one that records the delays instead of waiting. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Where to look for the OS CA bundle; SYSTEM_CA_BUNDLES unless a test points elsewhere. */
+  systemCaBundles?: readonly string[];
 }
+
+/**
+ * The OS CA bundle as update-ca-certificates (Debian, Ubuntu, Alpine), update-ca-trust (Fedora,
+ * RHEL) and BSDs/macOS keep it; the first that exists is used. Node 20 trusts only its bundled
+ * Mozilla roots, so without this a private CA installed for Docker would be unknown to drydock.
+ */
+export const SYSTEM_CA_BUNDLES: readonly string[] = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/cert.pem',
+];
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 /** Connection failures that a second attempt can cure; refused and DNS failures do not pass. */
@@ -135,20 +148,60 @@ function isTransient(e: unknown): boolean {
   return code !== undefined && TRANSIENT_CODES.has(code);
 }
 
-/** The CA list for TLS: Node's bundled roots plus the connection's own CA file. */
-function caList(caFile: string | undefined): string[] | undefined {
-  if (!caFile) return undefined;
+/** OS bundles by search path, each read once: every client of a process trusts the same. */
+const systemBundles = new Map<string, string | undefined>();
+
+/** The first readable bundle of `paths`; none at all is fine (Node's own roots remain). */
+function systemCaBundle(paths: readonly string[]): string | undefined {
+  const key = paths.join('\0');
+  if (!systemBundles.has(key)) {
+    const found = paths.map(readIfPresent).find((text) => text !== undefined);
+    systemBundles.set(key, found);
+  }
+  return systemBundles.get(key);
+}
+
+function readIfPresent(path: string): string | undefined {
   try {
-    return [...rootCertificates, readFileSync(caFile, 'utf8')];
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function readCaFile(caFile: string): string {
+  try {
+    return readFileSync(caFile, 'utf8');
   } catch (e) {
     throw new DrydockError(
       'config-error',
       `cannot read the CA file ${caFile}: ${(e as Error).message}`,
-      {
-        cause: e,
-      },
+      { cause: e },
     );
   }
+}
+
+/**
+ * Building a context parses every certificate (tens of milliseconds for the OS bundle), and
+ * undici would do it on each connection if given the list: each set is built once instead.
+ */
+const secureContexts = new Map<string, SecureContext>();
+
+/** Trusted CAs: Node's bundled roots, the OS bundle and the connection's own CA file. */
+function trustedCas(systemPaths: readonly string[], caFile: string | undefined): SecureContext {
+  const key = JSON.stringify([systemPaths, caFile]);
+  let context = secureContexts.get(key);
+  if (!context) {
+    const system = systemCaBundle(systemPaths);
+    const ca = [
+      ...rootCertificates,
+      ...(system ? [system] : []),
+      ...(caFile ? [readCaFile(caFile)] : []),
+    ];
+    context = createSecureContext({ ca });
+    secureContexts.set(key, context);
+  }
+  return context;
 }
 
 export class HttpClient {
@@ -160,12 +213,15 @@ export class HttpClient {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
-    const ca = caList(options.connection?.caFile);
+    const secureContext = trustedCas(
+      options.systemCaBundles ?? SYSTEM_CA_BUNDLES,
+      options.connection?.caFile,
+    );
     const timeout = options.timeoutMs;
-    this.strictAgent = new Agent({ connect: { ca, timeout } });
+    this.strictAgent = new Agent({ connect: { secureContext, timeout } });
     const relaxed = options.connection?.skipTlsVerify === true || options.connection?.insecure;
     this.registryAgent = relaxed
-      ? new Agent({ connect: { ca, timeout, rejectUnauthorized: false } })
+      ? new Agent({ connect: { secureContext, timeout, rejectUnauthorized: false } })
       : this.strictAgent;
     this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
   }
