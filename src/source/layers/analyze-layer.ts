@@ -1,0 +1,246 @@
+/**
+ * Reads one layer blob in a single pass: decompress, parse the tar, hash every regular file while
+ * it streams, keep the few files collectors asked for, and note whiteouts. The result is small
+ * and is what the layer cache stores.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type {
+  CapturedFile,
+  FileCollector,
+  LayerAnalysis,
+  LayerDescriptor,
+  LayerFileEntry,
+  Limits,
+} from '../../model/index.js';
+import { LayerDecompressor, type ByteBudget } from './decompress.js';
+import { baseName, childPath, normalizeEntryPath, parentPath } from './paths.js';
+import { readTar, type TarContentSink, type TarHeader, type TarVisitor } from './tar-reader.js';
+
+/** Bump whenever the analysis of the same bytes would come out different; it keys the cache. */
+export const LAYER_ANALYZER_VERSION = 1;
+
+export interface AnalyzeLayerOptions {
+  limits: Limits;
+  collectors: readonly FileCollector[];
+  /** Also compute md5 of regular files. */
+  md5?: boolean;
+  /** Shared by all layers of one image (limits.maxImageBytes). */
+  budget: ByteBudget;
+  /** Progress: compressed bytes read so far. */
+  onBytes?: (compressedBytesSoFar: number) => void;
+}
+
+/** Warnings beyond this many are counted, not kept: a hostile layer could make millions. */
+const MAX_WARNINGS = 100;
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+/** Other `.wh..wh.` names are AUFS bookkeeping (hard-link dirs and the like), not deletions. */
+const AUFS_META_PREFIX = '.wh..wh.';
+
+export async function analyzeLayer(
+  input: Readable,
+  layer: LayerDescriptor,
+  options: AnalyzeLayerOptions,
+): Promise<LayerAnalysis> {
+  const layerName = layer.digest ?? `#${layer.index} (generated)`;
+  // Generated layers have no digest of their own: name them by the bytes read.
+  const blobHash = layer.digest === undefined ? createHash('sha256') : undefined;
+  const decompressed = new LayerDecompressor(input as AsyncIterable<Buffer>, {
+    layerName,
+    limits: options.limits,
+    budget: options.budget,
+    onCompressed: (chunk, total) => {
+      blobHash?.update(chunk);
+      options.onBytes?.(total);
+    },
+  });
+  const reader = new LayerReader(options);
+  await readTar(decompressed, reader, { layerName, limits: options.limits });
+  return {
+    digest: layer.digest ?? `sha256:${blobHash?.digest('hex') ?? ''}`,
+    mediaType: layer.mediaType,
+    compressedSize: decompressed.compressedBytes,
+    uncompressedSize: decompressed.decompressedBytes,
+    ...reader.result(),
+  };
+}
+
+type LayerContents = Pick<
+  LayerAnalysis,
+  'entries' | 'whiteouts' | 'opaqueDirs' | 'captured' | 'warnings'
+>;
+
+/** Turns tar entries into layer entries, whiteouts and captured files. */
+class LayerReader implements TarVisitor {
+  private readonly entries: LayerFileEntry[] = [];
+  private readonly whiteouts: string[] = [];
+  private readonly opaqueDirs: string[] = [];
+  /** By path; a later entry for the same path drops an earlier capture. */
+  private readonly captured = new Map<string, CapturedFile>();
+  /** The latest entry for each path, for hard links to earlier entries. */
+  private readonly byPath = new Map<string, LayerFileEntry>();
+  private readonly warnings: string[] = [];
+  private droppedWarnings = 0;
+
+  constructor(private readonly options: AnalyzeLayerOptions) {}
+
+  entry(header: TarHeader): TarContentSink | undefined {
+    const path = this.normalize(header.name);
+    const name = baseName(path);
+    if (name.startsWith(WHITEOUT_PREFIX)) {
+      this.whiteout(path, name);
+      return undefined;
+    }
+    if (path === '/' && header.type !== 'dir') {
+      // Replacing the root with a file would hide the whole image; no runtime can apply it.
+      this.warning(`tar entry "${header.name}" is a ${header.type} in place of the root; skipped`);
+      return undefined;
+    }
+    const entry = this.toEntry(path, header);
+    this.entries.push(entry);
+    this.byPath.set(path, entry);
+    this.captured.delete(path);
+    if (entry.type === 'hardlink') this.resolveHardLink(entry);
+    return entry.type === 'file' ? this.contentSink(entry) : undefined;
+  }
+
+  warning(message: string): void {
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
+    else this.droppedWarnings += 1;
+  }
+
+  result(): LayerContents {
+    const warnings = [...this.warnings];
+    if (this.droppedWarnings > 0) warnings.push(`… and ${this.droppedWarnings} more warnings`);
+    return {
+      entries: this.entries,
+      whiteouts: this.whiteouts,
+      opaqueDirs: this.opaqueDirs,
+      captured: [...this.captured.values()],
+      warnings,
+    };
+  }
+
+  private normalize(name: string): string {
+    const { path, clamped, absolute } = normalizeEntryPath(name);
+    if (clamped)
+      this.warning(`tar entry "${name}" climbs above the root with '..'; read as ${path}`);
+    else if (absolute) this.warning(`tar entry "${name}" has an absolute name; read as ${path}`);
+    return path;
+  }
+
+  private toEntry(path: string, header: TarHeader): LayerFileEntry {
+    const entry: LayerFileEntry = {
+      path,
+      type: header.type,
+      mode: header.mode & 0o7777,
+      uid: header.uid,
+      gid: header.gid,
+      size: header.size,
+      mtime: header.mtime,
+    };
+    if (header.type === 'symlink') entry.linkTarget = header.linkName;
+    if (header.type === 'hardlink') entry.linkTarget = this.normalize(header.linkName);
+    if (header.type === 'char' || header.type === 'block') {
+      entry.devMajor = header.devMajor;
+      entry.devMinor = header.devMinor;
+    }
+    return entry;
+  }
+
+  private whiteout(path: string, name: string): void {
+    const dir = parentPath(path);
+    if (name === OPAQUE_MARKER) this.opaqueDirs.push(dir);
+    else if (name.startsWith(AUFS_META_PREFIX)) return;
+    else {
+      const hidden = name.slice(WHITEOUT_PREFIX.length);
+      if (hidden === '' || hidden === '.' || hidden === '..') {
+        this.warning(`whiteout ${path} names no file; ignored`);
+      } else {
+        this.whiteouts.push(childPath(dir, hidden));
+      }
+    }
+  }
+
+  /** Same-layer targets are known already; lower-layer ones are resolved when squashing. */
+  private resolveHardLink(link: LayerFileEntry): void {
+    const target = link.linkTarget === undefined ? undefined : this.byPath.get(link.linkTarget);
+    if (target?.sha256 === undefined) return;
+    link.size = target.size;
+    link.sha256 = target.sha256;
+    if (target.md5 !== undefined) link.md5 = target.md5;
+    const capture = this.captured.get(target.path);
+    if (capture !== undefined && this.captureLimit(link) !== undefined) {
+      this.captured.set(link.path, { ...capture, path: link.path });
+    }
+  }
+
+  private contentSink(entry: LayerFileEntry): TarContentSink {
+    const maxBytes = this.captureLimit(entry);
+    const capture =
+      maxBytes === undefined
+        ? undefined
+        : { maxBytes, keep: (file: CapturedFile) => this.captured.set(file.path, file) };
+    return new FileContentSink(entry, this.options.md5 === true, capture);
+  }
+
+  /** The most bytes any interested collector keeps, or undefined when none wants the file. */
+  private captureLimit(entry: LayerFileEntry): number | undefined {
+    let limit: number | undefined;
+    for (const collector of this.options.collectors) {
+      if (collector.wants(entry.path, entry.size)) {
+        limit = Math.max(limit ?? 0, collector.maxBytes);
+      }
+    }
+    return limit;
+  }
+}
+
+/** A collector wants this file: keep up to `maxBytes` of it. */
+interface CaptureRequest {
+  maxBytes: number;
+  keep(file: CapturedFile): void;
+}
+
+/** Hashes one regular file as it streams and keeps its start when a collector wants it. */
+class FileContentSink implements TarContentSink {
+  private readonly sha256 = createHash('sha256');
+  private readonly md5: Hash | undefined;
+  /** Sized up front from the tar header, so kept bytes are copied once and never concatenated. */
+  private readonly kept: { request: CaptureRequest; data: Buffer; bytes: number } | undefined;
+
+  constructor(
+    private readonly entry: LayerFileEntry,
+    md5: boolean,
+    capture: CaptureRequest | undefined,
+  ) {
+    this.md5 = md5 ? createHash('md5') : undefined;
+    if (capture !== undefined) {
+      const data = Buffer.allocUnsafe(Math.min(entry.size, capture.maxBytes));
+      this.kept = { request: capture, data, bytes: 0 };
+    }
+  }
+
+  write(chunk: Buffer): void {
+    this.sha256.update(chunk);
+    this.md5?.update(chunk);
+    // Chunks are views of the reader's buffers, so kept bytes must be copied now.
+    const kept = this.kept;
+    if (kept !== undefined && kept.bytes < kept.data.length) {
+      kept.bytes += chunk.copy(kept.data, kept.bytes);
+    }
+  }
+
+  end(): void {
+    this.entry.sha256 = this.sha256.digest('hex');
+    if (this.md5 !== undefined) this.entry.md5 = this.md5.digest('hex');
+    if (this.kept === undefined) return;
+    const { request, data, bytes } = this.kept;
+    request.keep({
+      path: this.entry.path,
+      data: data.subarray(0, bytes),
+      truncated: this.entry.size > request.maxBytes,
+    });
+  }
+}
