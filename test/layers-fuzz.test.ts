@@ -17,6 +17,7 @@ import {
 import { analyzeLayer } from '../src/source/layers/analyze-layer.js';
 import { squashLayers } from '../src/source/squash.js';
 import { tarBuffer, type TarEntry } from './harness/tar-writer.js';
+import { seededRandom } from './harness/random.js';
 
 const CASES_PER_KIND = 1000;
 const CASE_TIMEOUT_MS = 5_000;
@@ -35,17 +36,6 @@ const keepEverything: FileCollector = {
   maxBytes: 256,
   wants: () => true,
 };
-
-/** mulberry32: seeded, so every failure can be replayed. */
-function seededRandom(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
-  };
-}
 
 const entries: TarEntry[] = [
   { path: 'etc', type: 'dir' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DrydockError } from '../model/errors.js';
 import type { ImageReference } from '../model/image.js';
+import { seededRandom } from '../../test/harness/random.js';
 import {
   canonicalRegistryHost,
   familiarName,
@@ -263,29 +264,19 @@ describe('registry hosts', () => {
 });
 
 describe('parseReference: fuzz', () => {
-  /** A small deterministic PRNG (mulberry32) so failures reproduce. */
-  function random(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const ALPHABET = 'ab09AZ._-_/:@[]%$ ';
   const pieces = ['docker.io/', 'localhost:5000/', 'sha256:', 'f'.repeat(64), ':latest', '[::1]'];
 
   it('either returns a reference whose canonical form round-trips, or a reference error', () => {
-    const next = random(42);
+    const random = seededRandom(42);
     for (let i = 0; i < 5000; i++) {
       let text = '';
-      const length = Math.floor(next() * 12);
+      const length = random(12);
       for (let j = 0; j < length; j++) {
         text +=
-          next() < 0.2
-            ? (pieces[Math.floor(next() * pieces.length)] ?? '')
-            : ALPHABET.charAt(Math.floor(next() * ALPHABET.length));
+          random(5) === 0
+            ? (pieces[random(pieces.length)] ?? '')
+            : ALPHABET.charAt(random(ALPHABET.length));
       }
       let ref: ImageReference;
       try {

@@ -10,6 +10,7 @@ import {
   type LayerFileEntry,
 } from '../model/index.js';
 import { tarBuffer, type TarEntry } from '../../test/harness/tar-writer.js';
+import { seededRandom } from '../../test/harness/random.js';
 import { analyzeLayer } from './layers/analyze-layer.js';
 import { squashLayers, type FileTree } from './squash.js';
 
@@ -159,17 +160,6 @@ describe('squashLayers', () => {
     }
   });
 });
-
-/** mulberry32: small, seeded, and good enough in its low bits. */
-function seededRandom(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n) | 0;
-  };
-}
 
 function randomLayer(
   index: number,
