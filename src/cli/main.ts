@@ -1,7 +1,15 @@
 /** drydock's command line. Each command group lives in its own file and registers here. */
 import { Command } from 'commander';
+import { version } from './common-options.js';
+import { filesCommand } from './files.js';
+import { inspectCommand } from './inspect.js';
+import { handleStdoutErrors, runCli } from './run.js';
 
-const program = new Command('drydock').description(
-  'Inspect container images and gate them on policy',
-);
-await program.parseAsync(process.argv);
+const program = new Command('drydock')
+  .description('Inspect container images and gate them on policy')
+  .version(version())
+  .addCommand(inspectCommand())
+  .addCommand(filesCommand());
+
+handleStdoutErrors();
+process.exitCode = await runCli(program, process.argv);

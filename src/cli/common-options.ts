@@ -1,0 +1,241 @@
+/**
+ * The options every image command takes (source access, cache, output), and the flow they share:
+ * open the source, analyse each selected image with progress on stderr, report warnings.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { analyzeSource } from '../analyzer/analyze-image.js';
+import { openSource } from '../analyzer/open-source.js';
+import { loadConfig } from '../config/config.js';
+import { DrydockError } from '../model/index.js';
+import type { ImageAnalysis, PlatformSelector, SourceImage } from '../model/index.js';
+import { printable } from '../report/table.js';
+import { LayerCache } from '../source/layer-cache.js';
+import { DEFAULT_PLATFORM, formatPlatform, parsePlatform } from '../source/platform.js';
+import { ProgressReporter } from './progress.js';
+
+export type OutputFormat = 'table' | 'json';
+
+export interface CommonOptions {
+  platform: PlatformSelector;
+  output: OutputFormat;
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+  registryAuthFile?: string;
+  insecureRegistry?: string[];
+  insecureSkipTlsVerify?: boolean;
+  caFile?: string;
+  config?: string;
+  cacheDir?: string;
+  /** False with `--no-cache`. */
+  cache: boolean;
+  md5?: boolean;
+  dockerfile?: string;
+  /** Seconds. */
+  timeout?: number;
+  quiet?: boolean;
+}
+
+export const SOURCE_HELP =
+  'an image reference (alpine:3.19, registry:REF, docker://REF), docker-archive:FILE[:repo:tag], ' +
+  'oci-dir:DIR[:tag], oci-archive:FILE[:tag], dir:DIR, or an existing path (kind detected)';
+
+/** Longest Dockerfile read for --dockerfile; real ones are a few kilobytes. */
+const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+/** Longest password read from stdin. */
+const MAX_PASSWORD_BYTES = 64 * 1024;
+
+function platformArgument(value: string): PlatformSelector {
+  try {
+    return parsePlatform(value);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function secondsArgument(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError('expected a number of seconds greater than 0');
+  }
+  return seconds;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function addCommonOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'json'])
+        .default('table'),
+    )
+    .addOption(
+      new Option(
+        '--platform <os/arch[/variant]>',
+        'image to pick from a multi-platform index, or "all" for every one',
+      )
+        .argParser(platformArgument)
+        .default(DEFAULT_PLATFORM, formatPlatform(DEFAULT_PLATFORM)),
+    )
+    .option('--username <name>', "registry user name (for the image's registry only)")
+    .addOption(
+      new Option(
+        '--password <password>',
+        'registry password (visible to other users: prefer --password-stdin)',
+      ).conflicts('passwordStdin'),
+    )
+    .option('--password-stdin', 'read the registry password from standard input')
+    .option(
+      '--registry-auth-file <file>',
+      'registry credentials: a Docker config.json or dockercfg file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json)',
+    )
+    .option(
+      '--insecure-registry <host>',
+      'reach this registry over plain HTTP (repeatable)',
+      collect,
+    )
+    .option('--insecure-skip-tls-verify', 'accept any TLS certificate from registries')
+    .option('--ca-file <file>', 'PEM file with extra CA certificates for registries')
+    .option(
+      '--config <file>',
+      'drydock config file (default: $DRYDOCK_CONFIG or ~/.config/drydock/config.yaml)',
+    )
+    .option(
+      '--cache-dir <dir>',
+      'layer cache directory (default: from the config, else ~/.cache/drydock)',
+    )
+    .option('--no-cache', 'neither read nor write the layer cache')
+    .option('--md5', 'also compute the md5 of every file')
+    .option(
+      '--dockerfile <file>',
+      'the Dockerfile the image was built from (default: rebuilt from the image history)',
+    )
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'give up on a registry request silent for this long (default: 60)',
+      ).argParser(secondsArgument),
+    )
+    .option('-q, --quiet', 'no progress on stderr');
+}
+
+/** Resolves and analyses the images `spec` names; errors are DrydockErrors or usage errors. */
+export async function analyzeForCli(
+  spec: string,
+  options: CommonOptions,
+  command: Command,
+): Promise<ImageAnalysis[]> {
+  const login = await loginFrom(options, command);
+  const config = await loadConfig(options.config);
+  const dockerfile = options.dockerfile ? await readDockerfile(options.dockerfile) : undefined;
+  const source = openSource(spec, {
+    config,
+    login,
+    authFile: options.registryAuthFile,
+    connection: {
+      insecureRegistries: options.insecureRegistry,
+      skipTlsVerify: options.insecureSkipTlsVerify,
+      caFile: options.caFile,
+    },
+    requestTimeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+    userAgent: `drydock/${version()}`,
+  });
+  const progress = options.quiet ? undefined : new ProgressReporter(process.stderr);
+  const labelled = options.platform === 'all';
+  try {
+    const results = await analyzeSource(source, options.platform, {
+      limits: config.limits,
+      collectors: [],
+      cache: options.cache ? new LayerCache(options.cacheDir ?? config.cacheDir) : undefined,
+      md5: options.md5,
+      dockerfile,
+      progressFor: (image) => progress?.forImage(image, labelled ? platformLabel(image) : ''),
+    });
+    const analyses = results.map((r) => r.analysis);
+    for (const warning of analyses.flatMap((a) => a.warnings)) {
+      process.stderr.write(`drydock: warning: ${printable(warning)}\n`);
+    }
+    return analyses;
+  } finally {
+    progress?.finish();
+    await source.close();
+  }
+}
+
+function platformLabel(image: SourceImage): string {
+  const { os = 'unknown', architecture = 'unknown', variant } = image.config;
+  return formatPlatform({ os, architecture, variant });
+}
+
+async function loginFrom(
+  options: CommonOptions,
+  command: Command,
+): Promise<{ username: string; password: string } | undefined> {
+  const { username, password, passwordStdin } = options;
+  const hasPassword = password !== undefined || passwordStdin === true;
+  if (username === undefined && !hasPassword) return undefined;
+  if (username === undefined)
+    command.error('drydock: a password needs --username', { exitCode: 2 });
+  if (!hasPassword) {
+    command.error('drydock: --username needs --password or --password-stdin', { exitCode: 2 });
+  }
+  if (password !== undefined) {
+    process.stderr.write(
+      'drydock: warning: a password on the command line can be seen by other users; use --password-stdin\n',
+    );
+    return { username, password };
+  }
+  return { username, password: await readPasswordFromStdin() };
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_PASSWORD_BYTES) {
+      throw new DrydockError(
+        'invalid-argument',
+        '--password-stdin: standard input is too long for a password',
+      );
+    }
+    chunks.push(chunk);
+  }
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password === '') {
+    throw new DrydockError('invalid-argument', '--password-stdin: standard input was empty');
+  }
+  return password;
+}
+
+async function readDockerfile(file: string): Promise<string> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new DrydockError('not-found', `--dockerfile ${file} cannot be read (${code})`, {
+      cause: e,
+    });
+  }
+  if (data.length > MAX_DOCKERFILE_BYTES) {
+    throw new DrydockError(
+      'invalid-argument',
+      `--dockerfile ${file} is larger than 1 MiB; is it a Dockerfile?`,
+    );
+  }
+  return data.toString('utf8');
+}
+
+/** The package version, for --version and the registry User-Agent. */
+export function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}

@@ -1,0 +1,98 @@
+/**
+ * Building blocks for human-readable output: boxed tables for small lists, plain aligned columns
+ * for long ones, sizes, short digests, and making untrusted text safe to print on a terminal.
+ */
+import Table from 'cli-table3';
+
+/**
+ * Text from an image (paths, history, labels) may hold escape sequences that would drive the
+ * terminal, or bidi overrides that make text read differently than it is: show them escaped.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+export function printable(text: string): string {
+  return text.replace(
+    UNSAFE,
+    (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Cuts to `width` characters, marking the cut with `…`. */
+export function truncate(text: string, width: number): string {
+  const chars = Array.from(text);
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+
+/** Decimal units, as Docker prints sizes: `12.3 MB`. */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${UNITS[unit] ?? ''}`;
+}
+
+/** `sha256:0123456789ab` — enough to tell layers apart, short enough for a table. */
+export function shortDigest(digest: string | undefined, hexDigits = 12): string {
+  if (digest === undefined) return '-';
+  const colon = digest.indexOf(':');
+  return digest.slice(0, colon + 1 + hexDigits);
+}
+
+/** A boxed table for short lists; cells are made printable. */
+export function boxTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const table = new Table({ head: [...head], style: { head: [], border: [] } });
+  for (const row of rows) table.push(row.map(printable));
+  return table.toString();
+}
+
+export type Align = 'left' | 'right';
+
+/**
+ * Plain columns separated by two spaces, for lists of any length (a file listing can have a
+ * million rows; a boxed table would take minutes to lay out). The last column is not padded.
+ */
+export function columns(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[] = [],
+): string {
+  const cells = [head, ...rows.map((row) => row.map(printable))];
+  // A loop, not Math.max(...cells): spreading a million arguments overflows the stack.
+  const widths = head.map(() => 0);
+  for (const row of cells) {
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  }
+  const last = head.length - 1;
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => {
+          if (i === last) return cell;
+          const width = widths[i] ?? 0;
+          return align[i] === 'right' ? cell.padStart(width) : cell.padEnd(width);
+        })
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `Key:   value` lines with the values aligned; multi-line values are indented to match. */
+export function keyValues(pairs: readonly (readonly [string, string])[]): string {
+  const width = Math.max(0, ...pairs.map(([key]) => key.length + 1));
+  return pairs
+    .map(([key, value]) => {
+      const indent = ' '.repeat(width + 2);
+      const lines = value.split('\n').map(printable);
+      return `${`${key}:`.padEnd(width)}  ${lines.join(`\n${indent}`)}`;
+    })
+    .join('\n');
+}
