@@ -3,68 +3,21 @@
  * OCI layouts and plain directories. Checks stdout (JSON and tables), stderr (progress, one-line
  * errors) and exit codes.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileEntry, ImageMetadata } from '../src/model/index.js';
+import { ensureBuilt, runCli, type CliRun } from './harness/cli.js';
 import { buildImage, buildIndex, writeOciLayout } from './harness/image-builder.js';
 import { startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'drydock.js');
-const execFileAsync = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let work: string;
 let layout: string;
 
-function drydock(args: string[], options: { stdin?: string } = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: work,
-        // A home of its own: no user config, Docker credentials or cache leak in.
-        env: { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: join(work, 'xdg') },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(options.stdin ?? '');
-  });
-}
-
-/** Builds dist/ when a source is newer than it, so the CLI under test is the current code. */
-async function ensureBuilt(): Promise<void> {
-  const builtAt = await mtime(join(ROOT, 'dist', 'cli', 'main.js'));
-  const sources = await readdir(join(ROOT, 'src'), { recursive: true });
-  const changedAt = await Promise.all(
-    sources.filter((f) => f.endsWith('.ts')).map((f) => mtime(join(ROOT, 'src', f))),
-  );
-  if (builtAt > 0 && changedAt.every((t) => t <= builtAt)) return;
-  // Type errors elsewhere still emit JavaScript; `npm run typecheck` is where they are reported.
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  await execFileAsync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')]).catch(
-    () => undefined,
-  );
-}
-
-async function mtime(file: string): Promise<number> {
-  return (await stat(file).catch(() => undefined))?.mtimeMs ?? 0;
-}
+const drydock = (args: string[], options: { stdin?: string } = {}): Promise<CliRun> =>
+  runCli(args, work, options.stdin);
 
 const IMAGE = buildImage({
   layers: [
@@ -353,7 +306,7 @@ describe('registry sources', () => {
 
 describe('errors', () => {
   /** One line, `drydock: …`, no stack trace. */
-  function expectOneLineError(result: Run, code: number, pattern: RegExp): void {
+  function expectOneLineError(result: CliRun, code: number, pattern: RegExp): void {
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^drydock: [^\n]*\n$/);
