@@ -107,7 +107,7 @@ const IMAGE = buildImage({
 });
 
 async function firstImageOf(spec: string, options: Partial<SourceOptions> = {}) {
-  const source = openSource(spec, { config: config(), env: { HOME: work }, ...options });
+  const source = await openSource(spec, { config: config(), env: { HOME: work }, ...options });
   try {
     const [image] = await source.resolve({ os: 'linux', architecture: 'amd64' });
     return { name: source.name, image };
@@ -229,7 +229,9 @@ describe('openSource on registries', () => {
     expect(image?.manifestDigest).toBe(IMAGE.manifestDigest);
   });
 
-  it('rejects an invalid reference before any request', () => {
-    expect(() => openSource('x/UPPER', { config: config() })).toThrow(/invalid image reference/);
+  it('rejects an invalid reference before any request', async () => {
+    await expect(openSource('x/UPPER', { config: config() })).rejects.toThrow(
+      /invalid image reference/,
+    );
   });
 });

@@ -25,7 +25,6 @@ import {
   envStore,
   staticStore,
 } from '../source/registry/credentials.js';
-import { RegistrySource } from '../source/registry/registry-source.js';
 
 export type ArchiveKind = 'docker-archive' | 'oci-dir' | 'oci-archive';
 
@@ -133,7 +132,8 @@ function detectBarePath(spec: string, pathKind: PathKind): SourceSpec | undefine
   return undefined;
 }
 
-export function openSource(spec: string, options: SourceOptions): ImageSource {
+/** Opens the source `spec` names; the registry client (and its HTTP stack) loads only when used. */
+export async function openSource(spec: string, options: SourceOptions): Promise<ImageSource> {
   const parsed = parseSourceSpec(spec);
   const { limits } = options.config;
   switch (parsed.kind) {
@@ -152,9 +152,10 @@ export function openSource(spec: string, options: SourceOptions): ImageSource {
   }
 }
 
-function openRegistry(text: string, options: SourceOptions): ImageSource {
+async function openRegistry(text: string, options: SourceOptions): Promise<ImageSource> {
   const { config } = options;
   const { pullFrom } = applyMirror(config, parseReference(text));
+  const { RegistrySource } = await import('../source/registry/registry-source.js');
   return new RegistrySource(pullFrom, {
     credentials: credentialsFor(pullFrom.registry, options),
     connection: connectionFor(config, pullFrom.registry, options.connection),

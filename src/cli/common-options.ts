@@ -10,7 +10,7 @@ import { openSource } from '../analyzer/open-source.js';
 import { loadConfig } from '../config/config.js';
 import { DrydockError } from '../model/index.js';
 import type { ImageAnalysis, PlatformSelector, SourceImage } from '../model/index.js';
-import { printable } from '../report/table.js';
+import { printable } from '../util/text.js';
 import { LayerCache } from '../source/layer-cache.js';
 import { DEFAULT_PLATFORM, formatPlatform, parsePlatform } from '../source/platform.js';
 import { ProgressReporter } from './progress.js';
@@ -133,7 +133,7 @@ export async function analyzeForCli(
   const login = await loginFrom(options, command);
   const config = await loadConfig(options.config);
   const dockerfile = options.dockerfile ? await readDockerfile(options.dockerfile) : undefined;
-  const source = openSource(spec, {
+  const source = await openSource(spec, {
     config,
     login,
     authFile: options.registryAuthFile,

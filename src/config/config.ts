@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BlockList, isIP } from 'node:net';
-import { parse as parseYaml } from 'yaml';
 import { DrydockError } from '../model/errors.js';
 import type { ImageReference } from '../model/image.js';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js';
@@ -237,9 +236,9 @@ function keyPath(parent: string, key: string): string {
   return parent === '' ? part : `${parent}.${part}`;
 }
 
-function parseConfig(text: string, file: string, env: Env): DrydockConfig {
+async function parseConfig(text: string, file: string, env: Env): Promise<DrydockConfig> {
   const check = new ConfigChecker(file);
-  const document = parseYamlText(text, file);
+  const document = await parseYamlText(text, file);
   const config: DrydockConfig = { file, ...defaults(env), registries: new Map() };
   for (const [key, value] of check.mapping(document, '', TOP_LEVEL_KEYS)) {
     if (value === null) continue;
@@ -251,9 +250,11 @@ function parseConfig(text: string, file: string, env: Env): DrydockConfig {
   return config;
 }
 
-function parseYamlText(text: string, file: string): unknown {
+/** The YAML parser loads only when there is a config file: most runs have none. */
+async function parseYamlText(text: string, file: string): Promise<unknown> {
+  const { parse } = await import('yaml');
   try {
-    return parseYaml(text);
+    return parse(text);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new DrydockError('config-error', `config file ${file} is not valid YAML: ${why}`, {

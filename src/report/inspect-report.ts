@@ -1,6 +1,7 @@
 /** `drydock inspect` output: the image metadata as a human report or as JSON. */
 import type { ContainerConfig, ImageMetadata } from '../model/index.js';
-import { boxTable, formatBytes, keyValues, printable, shortDigest, truncate } from './table.js';
+import { printable } from '../util/text.js';
+import { boxTable, formatBytes, keyValues, shortDigest, truncate } from './table.js';
 
 /** One image: its metadata object; several (`--platform all`): an array of them. */
 export function inspectJson(images: readonly ImageMetadata[], asArray: boolean): string {
@@ -26,7 +27,11 @@ function imageReport(m: ImageMetadata): string {
     m.dockerfile.origin === 'supplied'
       ? 'DOCKERFILE (supplied)'
       : 'DOCKERFILE (reconstructed from history)',
-    m.dockerfile.text.trimEnd().split('\n').map(printable).join('\n'),
+    m.dockerfile.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => printable(line))
+      .join('\n'),
   ].join('\n');
 }
 

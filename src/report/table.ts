@@ -1,23 +1,9 @@
 /**
  * Building blocks for human-readable output: boxed tables for small lists, plain aligned columns
- * for long ones, sizes, short digests, and making untrusted text safe to print on a terminal.
+ * for long ones, sizes and short digests. Every cell goes through `printable`.
  */
 import Table from 'cli-table3';
-
-/**
- * Text from an image (paths, history, labels) may hold escape sequences that would drive the
- * terminal, or bidi overrides that make text read differently than it is: show them escaped.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-export function printable(text: string): string {
-  return text.replace(
-    UNSAFE,
-    (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
+import { printable } from '../util/text.js';
 
 /** Cuts to `width` characters, marking the cut with `…`. */
 export function truncate(text: string, width: number): string {
@@ -49,7 +35,7 @@ export function shortDigest(digest: string | undefined, hexDigits = 12): string 
 /** A boxed table for short lists; cells are made printable. */
 export function boxTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const table = new Table({ head: [...head], style: { head: [], border: [] } });
-  for (const row of rows) table.push(row.map(printable));
+  for (const row of rows) table.push(row.map((cell) => printable(cell)));
   return table.toString();
 }
 
@@ -64,7 +50,7 @@ export function columns(
   rows: readonly (readonly string[])[],
   align: readonly Align[] = [],
 ): string {
-  const cells = [head, ...rows.map((row) => row.map(printable))];
+  const cells = [head, ...rows.map((row) => row.map((cell) => printable(cell)))];
   // A loop, not Math.max(...cells): spreading a million arguments overflows the stack.
   const widths = head.map(() => 0);
   for (const row of cells) {
@@ -91,7 +77,7 @@ export function keyValues(pairs: readonly (readonly [string, string])[]): string
   return pairs
     .map(([key, value]) => {
       const indent = ' '.repeat(width + 2);
-      const lines = value.split('\n').map(printable);
+      const lines = value.split('\n').map((line) => printable(line));
       return `${`${key}:`.padEnd(width)}  ${lines.join(`\n${indent}`)}`;
     })
     .join('\n');

@@ -15,7 +15,7 @@ import type {
   SourceImage,
 } from '../model/index.js';
 import { DigestVerifier, parseDigest } from './digest.js';
-import { printable } from './registry/http.js';
+import { printable } from '../util/text.js';
 
 export const MEDIA_TYPES = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',

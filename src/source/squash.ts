@@ -7,6 +7,7 @@ import {
   type CapturedFile,
   type FileEntry,
   type LayerAnalysis,
+  type LayerFileEntry,
   type Limits,
 } from '../model/index.js';
 import { childPath, normalizeEntryPath, parentPath } from './layers/paths.js';
@@ -112,7 +113,7 @@ class TreeBuilder {
     for (const path of analysis.whiteouts) this.remove(path);
     const captured = new Map(analysis.captured.map((file) => [file.path, file]));
     for (const entry of analysis.entries) {
-      const visible: FileEntry = { ...entry, layerDigest: analysis.digest, layerIndex: index };
+      const visible = visibleEntry(entry, analysis.digest, index);
       const capture = captured.get(entry.path) ?? this.resolveLowerHardLink(visible);
       this.put(visible, capture);
     }
@@ -175,6 +176,30 @@ class TreeBuilder {
       }
     }
   }
+}
+
+/**
+ * Every field spelled out, in one order: the squashed entries then share one object shape, which
+ * makes building, sorting and printing the tree several times faster than spreading entries whose
+ * optional fields vary.
+ */
+function visibleEntry(entry: LayerFileEntry, layerDigest: string, layerIndex: number): FileEntry {
+  return {
+    path: entry.path,
+    type: entry.type,
+    mode: entry.mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    size: entry.size,
+    linkTarget: entry.linkTarget,
+    sha256: entry.sha256,
+    md5: entry.md5,
+    mtime: entry.mtime,
+    devMajor: entry.devMajor,
+    devMinor: entry.devMinor,
+    layerDigest,
+    layerIndex,
+  };
 }
 
 function components(path: string): string[] {

@@ -6,13 +6,8 @@
  */
 import { DrydockError } from '../../model/index.js';
 import type { CredentialStore, Credentials } from '../../model/index.js';
-import {
-  printable,
-  readBounded,
-  type HttpClient,
-  type HttpRequest,
-  type HttpResponse,
-} from './http.js';
+import { readBounded, type HttpClient, type HttpRequest, type HttpResponse } from './http.js';
+import { printable } from '../../util/text.js';
 
 export interface Challenge {
   /** Lower-cased: `bearer`, `basic`. */

@@ -91,7 +91,7 @@ describe('RegistryClient errors', () => {
     await expect(client.fetchManifest('v1', ['a/b'], 1000, 'image x/app:v1')).rejects.toMatchObject(
       {
         code: 'registry-error',
-        message: `registry ${client.host} answered HTTP 500 for image x/app:v1: disk ?[31mfull`,
+        message: `registry ${client.host} answered HTTP 500 for image x/app:v1: disk \\u001b[31mfull`,
       },
     );
   });

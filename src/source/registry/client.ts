@@ -11,11 +11,11 @@ import { RegistryAuth } from './auth.js';
 import {
   HttpClient,
   describeNetworkError,
-  printable,
   readBounded,
   type HttpClientOptions,
   type HttpResponse,
 } from './http.js';
+import { printable } from '../../util/text.js';
 
 export interface RegistryClientOptions {
   /** The registry as the reference names it (`docker.io`): the key for credentials. */
@@ -73,7 +73,7 @@ async function registryMessage(res: HttpResponse): Promise<string | undefined> {
     const body = await readBounded(res, MAX_ERROR_BODY_BYTES, 'error response', 'registry', '');
     const parsed = JSON.parse(body.toString('utf8')) as { errors?: { message?: unknown }[] };
     const message = parsed.errors?.[0]?.message;
-    return typeof message === 'string' && message ? printable(message) : undefined;
+    return typeof message === 'string' && message ? printable(message, 300) : undefined;
   } catch {
     await res.body.dump().catch(() => undefined);
     return undefined;

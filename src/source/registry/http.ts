@@ -95,10 +95,6 @@ export function retryDelayMs(
 }
 
 /** Untrusted text (a registry's message, a media type) made safe to print: no control bytes. */
-export function printable(text: string, maxChars = 300): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, maxChars);
-}
-
 function errorCode(e: unknown): string | undefined {
   if (!(e instanceof Error)) return undefined;
   const code = (e as { code?: unknown }).code;

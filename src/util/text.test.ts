@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { printable } from './text.js';
+
+describe('printable', () => {
+  it('escapes terminal control sequences and bidi overrides from untrusted text', () => {
+    expect(printable('/app/\u001b[31mred')).toBe('/app/\\u001b[31mred');
+    expect(printable('a\nb\tc\r')).toBe('a\\nb\\tc\\r');
+    expect(printable('evil\u202etxt.exe')).toBe('evil\\u202etxt.exe');
+    expect(printable('\u009b2J')).toBe('\\u009b2J');
+  });
+
+  it('leaves ordinary text, including non-ASCII, alone', () => {
+    expect(printable('/usr/share/zoneinfo/América/São_Paulo')).toBe(
+      '/usr/share/zoneinfo/América/São_Paulo',
+    );
+  });
+
+  it('keeps at most maxChars characters', () => {
+    expect(printable('abcdef', 3)).toBe('abc');
+    expect(printable('\u0000bc', 1)).toBe('\\u0000');
+  });
+});
