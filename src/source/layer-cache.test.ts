@@ -100,6 +100,7 @@ describe('LayerCache', () => {
     ['a truncated entry', (good: Buffer) => good.subarray(0, good.length - 20)],
     ['another format', () => gzipSync(Buffer.from('{"format":99}'))],
     ['an empty file', () => Buffer.alloc(0)],
+    ['a damaged size field', (good: Buffer) => withSizeField(good, 0xffffffff)],
   ])('treats %s as a miss and removes it', async (_what, damage) => {
     const cache = new LayerCache(dir);
     await cache.put(DIGEST, KEY, sampleAnalysis());
@@ -142,6 +143,13 @@ describe('LayerCache', () => {
     expect(await readdir(join(cache.key(DIGEST, KEY), '..'))).toHaveLength(1);
   });
 });
+
+/** The entry with gzip's trailing uncompressed-size field overwritten. */
+function withSizeField(entry: Buffer, size: number): Buffer {
+  const damaged = Buffer.from(entry);
+  damaged.writeUInt32LE(size, damaged.length - 4);
+  return damaged;
+}
 
 /** Reads the entry file itself as well as through get(), which would hide a torn file. */
 async function readsWhole(cache: LayerCache): Promise<boolean> {

@@ -11,7 +11,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
-import { gunzip, gzip } from 'node:zlib';
+import { constants as zlibConstants, gunzip, gzip } from 'node:zlib';
 import type { Digest, FileCollector, LayerAnalysis } from '../model/index.js';
 import { parseDigest } from './digest.js';
 import { LAYER_ANALYZER_VERSION } from './layers/analyze-layer.js';
@@ -98,13 +98,28 @@ async function writeDurably(path: string, data: Buffer): Promise<void> {
 /** The record, or undefined when the bytes are damaged or from another format. */
 async function decode(stored: Buffer): Promise<CacheRecord | undefined> {
   try {
-    const record = deserialize(await gunzipAsync(stored)) as Partial<CacheRecord> | null;
+    const unzipped = await gunzipAsync(stored, { chunkSize: outputChunkSize(stored) });
+    const record = deserialize(unzipped) as Partial<CacheRecord> | null;
     return record?.format === RECORD_FORMAT && isAnalysis(record.analysis)
       ? (record as CacheRecord)
       : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Chunks of more than this are not worth the memory a damaged size field could ask for. */
+const MAX_OUTPUT_CHUNK = 64 << 20;
+
+/**
+ * Inflating into one buffer of the final size is several times faster than zlib's default
+ * 16 KiB chunks joined afterwards. gzip's last 4 bytes hold the size (mod 2^32); a damaged one
+ * only makes the chunks smaller or larger than needed. One byte spare, so that zlib does not
+ * allocate a further chunk when the output fills the first exactly.
+ */
+function outputChunkSize(stored: Buffer): number {
+  const size = stored.length >= 4 ? stored.readUInt32LE(stored.length - 4) : 0;
+  return Math.min(Math.max(size + 1, zlibConstants.Z_DEFAULT_CHUNK), MAX_OUTPUT_CHUNK);
 }
 
 function isAnalysis(value: unknown): value is LayerAnalysis {

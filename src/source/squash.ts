@@ -164,6 +164,8 @@ class TreeBuilder {
   }
 
   private removeDescendants(dir: string): void {
+    // Most entries replace no directory; this spares them the stack.
+    if (!this.children.has(dir)) return;
     const stack = [dir];
     for (let current = stack.pop(); current !== undefined; current = stack.pop()) {
       const kids = this.children.get(current);
