@@ -2,7 +2,8 @@
  * Building blocks for human-readable output: boxed tables for small lists, plain aligned columns
  * for long ones, sizes and short digests. Every cell goes through `printable`.
  */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type Table from 'cli-table3';
 import { printable } from '../util/text.js';
 
 /** Cuts to `width` characters, marking the cut with `…`. */
@@ -34,7 +35,9 @@ export function shortDigest(digest: string | undefined, hexDigits = 12): string 
 
 /** A boxed table for short lists; cells are made printable. */
 export function boxTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const table = new Table({ head: [...head], style: { head: [], border: [] } });
+  // cli-table3 loads only for boxed tables: JSON runs never need it.
+  const BoxTable = createRequire(import.meta.url)('cli-table3') as typeof Table;
+  const table = new BoxTable({ head: [...head], style: { head: [], border: [] } });
   for (const row of rows) table.push(row.map((cell) => printable(cell)));
   return table.toString();
 }

@@ -2,9 +2,10 @@
  * Turns a layer blob as stored (gzip, zstd or plain tar) into the bytes of its tar stream,
  * counting both sides and stopping decompression bombs and oversized images early.
  */
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import zstd from 'zstd-napi/binding.js';
+import type ZstdBinding from 'zstd-napi/binding.js';
 import { DrydockError, limitExceeded, type Limits } from '../../model/index.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -183,12 +184,19 @@ async function* gunzip(
  * before the next one is made, in one reused buffer: fresh buffers for every chunk cost more
  * (page faults, garbage collection) than the decompression itself.
  */
+/** The native zstd binding loads with the first zstd layer: most images have none. */
+let loadedZstd: typeof ZstdBinding | undefined;
+function zstdBinding(): typeof ZstdBinding {
+  loadedZstd ??= createRequire(import.meta.url)('zstd-napi/binding.js') as typeof ZstdBinding;
+  return loadedZstd;
+}
+
 async function* unzstd(
   compressed: AsyncIterable<Buffer>,
   layerName: string,
   progress: DecodeProgress,
 ): AsyncGenerator<Buffer> {
-  const dctx = new zstd.DCtx();
+  const dctx = new (zstdBinding().DCtx)();
   let inFrame = false;
   const output = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
   for await (const chunk of compressed) {
@@ -211,7 +219,7 @@ async function* unzstd(
 }
 
 function decompressStep(
-  dctx: zstd.DCtx,
+  dctx: InstanceType<typeof ZstdBinding.DCtx>,
   output: Buffer,
   input: Buffer,
   layerName: string,
