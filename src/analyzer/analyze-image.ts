@@ -20,7 +20,7 @@ import type { ByteBudget } from '../source/layers/decompress.js';
 import { squashLayers, type FileTree } from '../source/squash.js';
 import { buildMetadata } from './metadata.js';
 
-export const DEFAULT_LAYER_CONCURRENCY = 3;
+const DEFAULT_LAYER_CONCURRENCY = 3;
 
 export interface AnalyzeOptions {
   limits: Limits;

@@ -16,7 +16,7 @@ export interface DirectoryOptions {
   limits: Limits;
 }
 
-export const DIRECTORY_LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar';
+const DIRECTORY_LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar';
 
 /** Node's `process.arch` → OCI architecture names. */
 const OCI_ARCHITECTURES: Record<string, string> = {

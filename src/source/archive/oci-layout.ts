@@ -67,7 +67,7 @@ function layoutBlobs(files: LayoutFiles): BlobStore {
 }
 
 /** A layout in a directory. Files are opened before streaming so a missing one fails early. */
-export function directoryLayoutFiles(dir: string): LayoutFiles {
+function directoryLayoutFiles(dir: string): LayoutFiles {
   const openOrExplain = async (path: string) => {
     try {
       return await open(join(dir, path), 'r');

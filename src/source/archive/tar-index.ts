@@ -69,7 +69,7 @@ export function detectCompression(head: Buffer): Compression | undefined {
 export const MAGIC_BYTES = 6;
 
 /** Strips `./` and `/` prefixes; a name that climbs out with `..` makes the archive unusable. */
-export function normalizeMemberName(archive: string, raw: string): string {
+function normalizeMemberName(archive: string, raw: string): string {
   if (raw.split('/').includes('..')) {
     throw new DrydockError(
       'invalid-argument',

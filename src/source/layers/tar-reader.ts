@@ -54,7 +54,7 @@ export interface TarReaderOptions {
 const BLOCK = 512;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
 /** Most bytes of one PAX header ('x' or 'g') or GNU long name/link ('L'/'K'). */
-export const MAX_META_BYTES = 1024 * 1024;
+const MAX_META_BYTES = 1024 * 1024;
 
 const ENTRY_TYPES: Record<string, FileType> = {
   '0': 'file',
@@ -408,7 +408,7 @@ function verifyChecksum(block: Buffer, fail: () => Error): void {
 }
 
 /** Octal text (space/NUL padded) or GNU base-256 binary; NaN when malformed or too large. */
-export function parseNumeric(buf: Buffer, start: number, length: number): number {
+function parseNumeric(buf: Buffer, start: number, length: number): number {
   const first = buf[start] ?? 0;
   return first & 0x80 ? parseBase256(buf, start, length) : parseOctal(buf, start, length);
 }
@@ -446,7 +446,7 @@ function parseBase256(buf: Buffer, start: number, length: number): number {
 }
 
 /** `<length> <key>=<value>\n` records; unknown keys are ignored. */
-export function parsePaxRecords(data: Buffer): Overrides {
+function parsePaxRecords(data: Buffer): Overrides {
   const result: Overrides = {};
   let pos = 0;
   while (pos < data.length) {

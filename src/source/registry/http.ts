@@ -41,7 +41,7 @@ export interface HttpClientOptions {
  * RHEL) and BSDs/macOS keep it; the first that exists is used. Node 20 trusts only its bundled
  * Mozilla roots, so without this a private CA installed for Docker would be unknown to drydock.
  */
-export const SYSTEM_CA_BUNDLES: readonly string[] = [
+const SYSTEM_CA_BUNDLES: readonly string[] = [
   '/etc/ssl/certs/ca-certificates.crt',
   '/etc/pki/tls/certs/ca-bundle.crt',
   '/etc/ssl/cert.pem',
@@ -113,7 +113,7 @@ function isTlsFailure(code: string): boolean {
   );
 }
 
-export function isAbort(e: unknown): boolean {
+function isAbort(e: unknown): boolean {
   return e instanceof Error && e.name === 'AbortError';
 }
 
