@@ -85,6 +85,11 @@ export interface LayerDescriptor {
   digest?: Digest;
   /** Uncompressed digest from the config's `rootfs.diff_ids`, when known. */
   diffId?: Digest;
+  /**
+   * The blob digest does not tie this layer to the image (a compressed member of a docker
+   * archive): the analyser checks the uncompressed stream against `diffId` instead.
+   */
+  verifyDiffId?: boolean;
   mediaType: string;
   /** Compressed size in bytes, when known. */
   size?: number;
