@@ -336,6 +336,14 @@ describe('errors', () => {
     expectOneLineError(await drydock(['files', 'UPPER']), 1, /invalid image reference "UPPER"/);
   });
 
+  it('a --dockerfile that is not a regular file (never read whole)', async () => {
+    expectOneLineError(
+      await drydock(['inspect', layout, '-q', '--dockerfile', '/dev/zero']),
+      1,
+      /--dockerfile \/dev\/zero is not a regular file/,
+    );
+  });
+
   it('a tag the layout does not have', async () => {
     expectOneLineError(await drydock(['inspect', `oci-dir:${layout}:v2`, '-q']), 1, /v2/);
   });

@@ -1,6 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import * as dockerfile from '../catalog/dockerfile.js';
 import type { LayerAnalysis, SourceImage } from '../model/index.js';
 import { buildMetadata, layerCreatedBy } from './metadata.js';
+
+// The real functions, watched: the history must be parsed once per image.
+vi.mock('../catalog/dockerfile.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../catalog/dockerfile.js')>();
+  return {
+    ...real,
+    instructionsFor: vi.fn(real.instructionsFor),
+    dockerfileFrom: vi.fn(real.dockerfileFrom),
+  };
+});
 
 const BASE = 'sha256:' + 'a'.repeat(64);
 const APP = 'sha256:' + 'b'.repeat(64);
@@ -133,6 +144,18 @@ describe('buildMetadata', () => {
     expect(supplied).toEqual({ text: 'FROM nginx\n', origin: 'supplied' });
   });
 
+  it('parses the history once, and rebuilds no Dockerfile when one is supplied', () => {
+    vi.mocked(dockerfile.instructionsFor).mockClear();
+    vi.mocked(dockerfile.dockerfileFrom).mockClear();
+    const { metadata } = buildMetadata(image(), LAYERS, 'FROM nginx\n');
+    expect(metadata.layers.map((l) => l.createdBy)).toEqual([
+      'ADD file:abc /',
+      'RUN apt-get install -y nginx',
+    ]);
+    expect(dockerfile.instructionsFor).toHaveBeenCalledTimes(1);
+    expect(dockerfile.dockerfileFrom).not.toHaveBeenCalled();
+  });
+
   it('warns and pairs nothing when history and layers disagree', () => {
     const img = image();
     img.config = { ...img.config, history: [{ created_by: 'RUN /bin/sh -c make # buildkit' }] };
@@ -173,7 +196,7 @@ describe('buildMetadata', () => {
 
 describe('layerCreatedBy', () => {
   it('gives nothing for a mismatch and an empty list for an empty image', () => {
-    expect(layerCreatedBy([{ created_by: 'x', empty_layer: true }], 1)).toBeUndefined();
-    expect(layerCreatedBy([], 0)).toEqual([]);
+    expect(layerCreatedBy([{ created_by: 'x', empty_layer: true }], ['# x'], 1)).toBeUndefined();
+    expect(layerCreatedBy([], [], 0)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /** Builds an image's metadata from what the source resolved and what its layers held. */
-import { instructionFor, reconstructDockerfile } from '../catalog/dockerfile.js';
+import { dockerfileFrom, instructionsFor } from '../catalog/dockerfile.js';
 import type {
   Dockerfile,
   HistoryEntry,
@@ -25,7 +25,9 @@ export function buildMetadata(
   dockerfile?: string,
 ): MetadataResult {
   const history = image.config.history ?? [];
-  const createdBy = layerCreatedBy(history, image.layers.length);
+  // Each history entry is parsed once, for both the layers' `createdBy` and the Dockerfile.
+  const instructions = instructionsFor(history);
+  const createdBy = layerCreatedBy(history, instructions, image.layers.length);
   const summaries = image.layers.map((layer, i) =>
     layerSummary(image, i, layers[i], createdBy?.[i]),
   );
@@ -47,7 +49,7 @@ export function buildMetadata(
     layers: summaries,
     config: image.config.config ?? {},
     history,
-    dockerfile: dockerfileOf(history, dockerfile),
+    dockerfile: dockerfileOf(instructions, dockerfile),
   };
   // An image without history (a plain directory, some tools' output) is normal, not a warning.
   const warnings =
@@ -81,17 +83,18 @@ function layerSummary(
 }
 
 /**
- * The Dockerfile instruction that made each layer. History entries marked `empty_layer` made
- * none; every other entry made the next layer. When the counts disagree the pairing cannot be
- * trusted, so none is given (undefined) rather than a wrong one.
+ * The Dockerfile instruction that made each layer, from `instructions` (one per history entry).
+ * History entries marked `empty_layer` made none; every other entry made the next layer. When the
+ * counts disagree the pairing cannot be trusted, so none is given (undefined) rather than a wrong
+ * one.
  */
 export function layerCreatedBy(
   history: readonly HistoryEntry[],
+  instructions: readonly string[],
   layerCount: number,
 ): string[] | undefined {
-  const layerMaking = history.filter((entry) => entry.empty_layer !== true);
-  if (layerMaking.length !== layerCount) return undefined;
-  return layerMaking.map((entry) => instructionFor(entry));
+  const layerMaking = instructions.filter((_, i) => history[i]?.empty_layer !== true);
+  return layerMaking.length === layerCount ? layerMaking : undefined;
 }
 
 function historyMismatch(name: string, history: readonly HistoryEntry[], layers: number): string {
@@ -99,9 +102,9 @@ function historyMismatch(name: string, history: readonly HistoryEntry[], layers:
   return `${name}: the history records ${steps} layer-making steps but the image has ${layers} layers; layers are shown without the step that made them`;
 }
 
-function dockerfileOf(history: readonly HistoryEntry[], supplied?: string): Dockerfile {
+function dockerfileOf(instructions: readonly string[], supplied?: string): Dockerfile {
   if (supplied !== undefined) return { text: supplied, origin: 'supplied' };
-  return { text: reconstructDockerfile(history), origin: 'reconstructed' };
+  return { text: dockerfileFrom(instructions), origin: 'reconstructed' };
 }
 
 function sum(values: readonly number[]): number {

@@ -160,6 +160,19 @@ describe('instructionFor', () => {
     );
   });
 
+  it('comments every line of a multi-line non-Dockerfile step', () => {
+    expect(instructionFor({ created_by: 'jib: classes\nUSER root', empty_layer: true })).toBe(
+      '# jib: classes\n# USER root',
+    );
+  });
+
+  it('stays linear on a megabyte of shell-like build-arg text', () => {
+    const words = 'sh -a '.repeat(175_000);
+    const createdBy = `|1 A=x ${words}`;
+    expect(createdBy.length).toBeGreaterThan(1024 * 1024);
+    expect(instructionFor({ created_by: createdBy })).toBe(`RUN ${words.trim()}`);
+  });
+
   it('marks steps without created_by', () => {
     expect(instructionFor({})).toBe('# step not recorded');
     expect(instructionFor({ created_by: '  ', comment: 'imported\nfrom tar' })).toBe(

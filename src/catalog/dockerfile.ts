@@ -17,11 +17,22 @@
  * the rebuilt file describes the whole image from nothing rather than guessing the base's name.
  */
 import type { HistoryEntry } from '../model/index.js';
+import { oneLine } from '../util/text.js';
 
 export function reconstructDockerfile(history: readonly HistoryEntry[]): string {
+  return dockerfileFrom(instructionsFor(history));
+}
+
+/** One instruction per history entry, in order: parsed once, for the Dockerfile and the layers. */
+export function instructionsFor(history: readonly HistoryEntry[]): string[] {
+  return history.map((entry) => instructionFor(entry));
+}
+
+/** The Dockerfile text from `instructionsFor(history)`. */
+export function dockerfileFrom(instructions: readonly string[]): string {
   const lines = ['FROM scratch'];
-  if (history.length === 0) lines.push('# the image config records no build history');
-  for (const entry of history) lines.push(instructionFor(entry));
+  if (instructions.length === 0) lines.push('# the image config records no build history');
+  lines.push(...instructions);
   return lines.join('\n') + '\n';
 }
 
@@ -33,18 +44,32 @@ export function instructionFor(entry: HistoryEntry): string {
       ? `# step not recorded (${oneLine(entry.comment)})`
       : '# step not recorded';
   }
-  return continueLines(instructionFromCreatedBy(createdBy, entry.empty_layer !== true));
+  const instruction = instructionFromCreatedBy(createdBy, entry.empty_layer !== true);
+  return instruction === undefined ? commentLines(createdBy) : continueLines(instruction);
+}
+
+/** A comment does not continue with `\`: every line of it is commented instead. */
+function commentLines(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => `# ${line}`)
+    .join('\n');
 }
 
 const BUILDKIT_MARK = / # buildkit$/;
 const INSTRUCTION =
   /^(ADD|ARG|CMD|COPY|ENTRYPOINT|ENV|EXPOSE|HEALTHCHECK|LABEL|MAINTAINER|ONBUILD|RUN|SHELL|STOPSIGNAL|USER|VOLUME|WORKDIR)(?:\s+|$)/;
-/** `/bin/sh -c`, `/bin/bash -o pipefail -c`, `bash -eux -c`, and Windows' `cmd /S /C`. */
+/**
+ * `/bin/sh -c`, `/bin/bash -o pipefail -c`, `bash -eux -c`, and Windows' `cmd /S /C`. Options are
+ * bounded ({0,8}): an unbounded repeat scans to the end of the line from every space that
+ * `shellAfterSpace` tries, which is quadratic on hostile history lines.
+ */
 const SHELL_PREFIX =
-  /^(?:(?:\/\S*\/)?(?:sh|bash|ash|dash|zsh|ksh)(?: -[a-zA-Z]+(?: (?!-)[a-z]+)?)*? -c|cmd \/S \/C|powershell(?: -\S+)* -Command)(?: |$)/;
+  /^(?:(?:\/\S*\/)?(?:sh|bash|ash|dash|zsh|ksh)(?: -[a-zA-Z]+(?: (?!-)[a-z]+)?){0,8}? -c|cmd \/S \/C|powershell(?: -\S+){0,8} -Command)(?: |$)/;
 const NOP = /^#\(nop\)\s*/;
 
-function instructionFromCreatedBy(createdBy: string, madeLayer: boolean): string {
+/** The instruction `createdBy` records, or undefined for a step that is not a Dockerfile's. */
+function instructionFromCreatedBy(createdBy: string, madeLayer: boolean): string | undefined {
   const text = createdBy.replace(BUILDKIT_MARK, '');
   const keyword = INSTRUCTION.exec(text)?.[1];
   if (keyword === 'RUN') {
@@ -60,7 +85,7 @@ function instructionFromCreatedBy(createdBy: string, madeLayer: boolean): string
   // An exec-form RUN of the classic builder records just its arguments. Anything else (a Jib or
   // Bazel step, say) is shown as a comment rather than passed off as an instruction.
   if (command !== text || madeLayer) return `RUN ${command}`;
-  return `# ${text}`;
+  return undefined;
 }
 
 /** What the shell runs, when `command` is a shell invocation (`/bin/sh -c …`). */
@@ -298,8 +323,4 @@ class GoLiteralScanner {
 /** A multi-line command stays one Dockerfile instruction by continuing its lines with `\`. */
 function continueLines(instruction: string): string {
   return instruction.replace(/\r?\n/g, ' \\\n');
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

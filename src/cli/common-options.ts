@@ -2,7 +2,7 @@
  * The options every image command takes (source access, cache, output), and the flow they share:
  * open the source, analyse each selected image with progress on stderr, report warnings.
  */
-import { readFile } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { analyzeSource } from '../analyzer/analyze-image.js';
@@ -147,6 +147,7 @@ export async function analyzeForCli(
   });
   const progress = options.quiet ? undefined : new ProgressReporter(process.stderr);
   const labelled = options.platform === 'all';
+  let analyses: ImageAnalysis[];
   try {
     const results = await analyzeSource(source, options.platform, {
       limits: config.limits,
@@ -156,20 +157,22 @@ export async function analyzeForCli(
       dockerfile,
       progressFor: (image) => progress?.forImage(image, labelled ? platformLabel(image) : ''),
     });
-    const analyses = results.map((r) => r.analysis);
-    for (const warning of analyses.flatMap((a) => a.warnings)) {
-      process.stderr.write(`drydock: warning: ${printable(warning)}\n`);
-    }
-    return analyses;
+    analyses = results.map((r) => r.analysis);
   } finally {
     progress?.finish();
     await source.close();
   }
+  // After finish(): on a terminal its last redraw would overwrite lines written before it.
+  for (const warning of analyses.flatMap((a) => a.warnings)) {
+    process.stderr.write(`drydock: warning: ${printable(warning)}\n`);
+  }
+  return analyses;
 }
 
+/** The platform from the image config: untrusted text, so made printable. */
 function platformLabel(image: SourceImage): string {
   const { os = 'unknown', architecture = 'unknown', variant } = image.config;
-  return formatPlatform({ os, architecture, variant });
+  return printable(formatPlatform({ os, architecture, variant }));
 }
 
 async function loginFrom(
@@ -215,23 +218,45 @@ async function readPasswordFromStdin(): Promise<string> {
   return password;
 }
 
-async function readDockerfile(file: string): Promise<string> {
-  let data: Buffer;
+/**
+ * Reads `file` only when it is a regular file of at most MAX_DOCKERFILE_BYTES, and never more than
+ * that many bytes (plus one, to notice growth): `/dev/zero` or a huge file must not fill memory.
+ */
+export async function readDockerfile(
+  file: string,
+  maxBytes = MAX_DOCKERFILE_BYTES,
+): Promise<string> {
+  const tooLarge = () =>
+    new DrydockError(
+      'invalid-argument',
+      `--dockerfile ${file} is larger than ${maxBytes} bytes; is it a Dockerfile?`,
+    );
+  let handle: FileHandle | undefined;
   try {
-    data = await readFile(file);
+    const info = await stat(file);
+    if (!info.isFile()) {
+      throw new DrydockError('invalid-argument', `--dockerfile ${file} is not a regular file`);
+    }
+    if (info.size > maxBytes) throw tooLarge();
+    handle = await open(file, 'r');
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxBytes) throw tooLarge();
+    }
+    return buffer.subarray(0, length).toString('utf8');
   } catch (e) {
+    if (e instanceof DrydockError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new DrydockError('not-found', `--dockerfile ${file} cannot be read (${code})`, {
       cause: e,
     });
+  } finally {
+    await handle?.close();
   }
-  if (data.length > MAX_DOCKERFILE_BYTES) {
-    throw new DrydockError(
-      'invalid-argument',
-      `--dockerfile ${file} is larger than 1 MiB; is it a Dockerfile?`,
-    );
-  }
-  return data.toString('utf8');
 }
 
 /** The package version, for --version and the registry User-Agent. */

@@ -16,6 +16,16 @@ describe('reportError', () => {
     expect(out.text()).toBe('drydock: image x not found; check the name\n');
   });
 
+  it('escapes untrusted text in messages, such as an archive member name', () => {
+    const out = io();
+    const error = new DrydockError('corrupt-layer', 'bad member "a\u001b]0;x\u0007b"\nin archive');
+    reportError(error, out);
+    expect(out.text()).toBe('drydock: bad member "a\\u001b]0;x\\u0007b" in archive\n');
+    const internal = io();
+    reportError(new Error('evil\u202etxt'), internal);
+    expect(internal.text()).toMatch(/^drydock: internal error: evil\\u202etxt\n/);
+  });
+
   it('calls anything else an internal error, with a stack only when debugging', () => {
     const quiet = io();
     expect(reportError(new TypeError('x is undefined'), quiet)).toBe(EXIT_ERROR);

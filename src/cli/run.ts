@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { CommanderError, type Command } from 'commander';
 import { isDrydockError } from '../model/index.js';
+import { oneLine, printable } from '../util/text.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -45,13 +46,14 @@ export function reportError(error: unknown, io: CliIo = defaultIo): number {
     // Help and --version "fail" with exit code 0; anything else is a usage error, already printed.
     return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
+  // Messages carry untrusted text (archive member names, parser output): escaped here, once.
   if (isDrydockError(error)) {
-    io.stderr.write(`drydock: ${oneLine(error.message)}\n`);
+    io.stderr.write(`drydock: ${safe(error.message)}\n`);
     return EXIT_ERROR;
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(
-    `drydock: internal error: ${oneLine(message)}\n` +
+    `drydock: internal error: ${safe(message)}\n` +
       'drydock: this is a bug; please report it with the command you ran' +
       (io.env.DRYDOCK_DEBUG === '1' ? '\n' : ' (DRYDOCK_DEBUG=1 shows the details)\n'),
   );
@@ -61,8 +63,8 @@ export function reportError(error: unknown, io: CliIo = defaultIo): number {
   return EXIT_ERROR;
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+function safe(message: string): string {
+  return printable(oneLine(message));
 }
 
 /** Chunks written at once; a million tiny writes would cost more than the listing itself. */

@@ -85,6 +85,11 @@ describe('filesText', () => {
     expect(text).toContain('# oci-dir:/x:v1 (linux/amd64)\nMODE');
     expect(text).toContain('# oci-dir:/x:v1 (linux/arm64)\nMODE');
   });
+
+  it('escapes a platform from the image config in the heading', () => {
+    const text = filesText([analysis(FILES), analysis(FILES, 'arm64\u001b[2J')]);
+    expect(text).toContain('# oci-dir:/x:v1 (linux/arm64\\u001b[2J)\nMODE');
+  });
 });
 
 describe('filesJson', () => {

@@ -1,6 +1,7 @@
 /** `drydock files` output: the squashed file inventory as a listing or as JSON. */
 import type { FileEntry, FileType, ImageAnalysis } from '../model/index.js';
-import { platformOf } from './inspect-report.js';
+import { formatPlatform } from '../source/platform.js';
+import { printable } from '../util/text.js';
 import { columns, type Align } from './table.js';
 
 const TYPE_CHAR: Record<FileType, string> = {
@@ -48,7 +49,7 @@ export function filesText(images: readonly ImageAnalysis[]): string {
   return `${images
     .map(
       (image) =>
-        `# ${image.metadata.source} (${platformOf(image.metadata)})\n${listing(image.files)}`,
+        `# ${printable(`${image.metadata.source} (${formatPlatform(image.metadata)})`)}\n${listing(image.files)}`,
     )
     .join('\n\n')}\n`;
 }
@@ -83,7 +84,11 @@ export function* filesJson(images: readonly ImageAnalysis[], asArray: boolean): 
   yield '[';
   for (const [i, image] of images.entries()) {
     const { source, manifestDigest } = image.metadata;
-    const head = JSON.stringify({ source, platform: platformOf(image.metadata), manifestDigest });
+    const head = JSON.stringify({
+      source,
+      platform: formatPlatform(image.metadata),
+      manifestDigest,
+    });
     yield `${i === 0 ? '' : ','}\n  ${head.slice(0, -1)},"files":`;
     yield* fileArray(image.files, '  ');
     yield '}';

@@ -122,6 +122,12 @@ describe('inspectText', () => {
     expect(text).not.toContain('\u0007');
     expect(text).toContain('X=\\u001b]0;pwned\\u0007');
   });
+
+  it('joins a multi-line Env entry into one line, fast even on a megabyte of spaces', () => {
+    const spaces = ' '.repeat(1024 * 1024);
+    const text = inspectText([metadata({ config: { Env: [`A=x${spaces}\n${spaces}y`] } })]);
+    expect(text).toContain('Env:            A=x y\n');
+  });
 });
 
 describe('duration', () => {

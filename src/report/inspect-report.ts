@@ -1,6 +1,7 @@
 /** `drydock inspect` output: the image metadata as a human report or as JSON. */
 import type { ContainerConfig, ImageMetadata } from '../model/index.js';
-import { printable } from '../util/text.js';
+import { formatPlatform } from '../source/platform.js';
+import { oneLine, printable } from '../util/text.js';
 import { boxTable, formatBytes, keyValues, shortDigest, truncate } from './table.js';
 
 /** One image: its metadata object; several (`--platform all`): an array of them. */
@@ -42,16 +43,12 @@ function summary(m: ImageMetadata): [string, string][] {
   if (m.manifestMediaType) lines.push(['Media type', m.manifestMediaType]);
   if (m.imageId) lines.push(['Image ID', m.imageId]);
   lines.push(
-    ['Platform', platformOf(m)],
+    ['Platform', formatPlatform(m)],
     ['Created', m.created ?? '-'],
     ['Size', `${formatBytes(m.size)} (${formatBytes(m.uncompressedSize)} uncompressed)`],
     ['Layers', String(m.layerCount)],
   );
   return lines;
-}
-
-export function platformOf(m: Pick<ImageMetadata, 'os' | 'architecture' | 'variant'>): string {
-  return [m.os, m.architecture, m.variant].filter((part) => part).join('/');
 }
 
 function layersTable(m: ImageMetadata): string {
@@ -111,8 +108,4 @@ export function duration(nanoseconds: number): string {
   const seconds = Number((totalSeconds % 60).toFixed(3));
   const parts = [hours ? `${hours}h` : '', hours || minutes ? `${minutes}m` : '', `${seconds}s`];
   return parts.join('');
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\\?\n\s*/g, ' ');
 }
