@@ -334,17 +334,6 @@ describe('pulling images', () => {
       message: expect.stringContaining('(it offers: linux/amd64, linux/arm64)') as string,
     });
   });
-
-  it('reads through a mirror instead of the named registry', async () => {
-    const r = await registry();
-    await r.push('library/alpine', '3', buildImage());
-    // The named registry is a closed loopback port: reaching it instead of the mirror fails.
-    const src = source(
-      { registry: '127.0.0.1:1', repository: 'library/alpine', tag: '3' },
-      { connection: { insecure: true, mirror: r.host } },
-    );
-    expect(await src.resolve(AMD64)).toHaveLength(1);
-  });
 });
 
 describe('errors', () => {

@@ -267,8 +267,9 @@ describe('connectionFor', () => {
   });
 
   it.each([
-    ['docker.io', { insecure: false, skipTlsVerify: false, mirror: '127.0.0.1:5000' }],
-    ['index.docker.io', { insecure: false, skipTlsVerify: false, mirror: '127.0.0.1:5000' }],
+    // A mirror is not part of the connection: applyMirror rewrites the reference instead.
+    ['docker.io', { insecure: false, skipTlsVerify: false }],
+    ['index.docker.io', { insecure: false, skipTlsVerify: false }],
     ['myreg.example:8443', { insecure: false, skipTlsVerify: false, caFile: '/etc/ssl/my-ca.pem' }],
     ['MyReg.Example:8443', { insecure: false, skipTlsVerify: false, caFile: '/etc/ssl/my-ca.pem' }],
     ['myreg.example', { insecure: false, skipTlsVerify: false }],
@@ -316,7 +317,6 @@ describe('applyMirror', () => {
     const ref = parseReference('alpine:3.19@sha256:' + 'a'.repeat(64));
     expect(applyMirror(config, ref)).toStrictEqual({
       pullFrom: { ...ref, registry: '127.0.0.1:5000' },
-      mirroredFrom: 'docker.io',
     });
   });
 

@@ -13,12 +13,21 @@ import { DEFAULT_LIMITS, type Limits } from '../model/limits.js';
 import type { RegistryConnection } from '../model/source.js';
 import { canonicalRegistryHost, parseRegistryHost } from '../reference/reference.js';
 
+/** One registry's settings in the config file: how to reach it, and the mirror to pull through. */
+export interface RegistrySettings extends RegistryConnection {
+  /**
+   * Pull this registry's images from another host: `docker.io` → `127.0.0.1:5000`. Applied
+   * once, by rewriting the reference (applyMirror); the mirror then gets its own connection.
+   */
+  mirror?: string;
+}
+
 export interface DrydockConfig {
   /** The file the settings came from; undefined when none was found and defaults apply. */
   file?: string;
   cacheDir: string;
   /** Settings per registry, keyed by canonical host (see canonicalRegistryHost). */
-  registries: ReadonlyMap<string, RegistryConnection>;
+  registries: ReadonlyMap<string, RegistrySettings>;
   /** Registry hosts (`host[:port]`) and CIDR ranges reached over plain HTTP. */
   insecureRegistries: string[];
   limits: Limits;
@@ -66,7 +75,6 @@ export function connectionFor(
   };
   const caFile = overrides.caFile ?? settings.caFile;
   if (caFile !== undefined) connection.caFile = caFile;
-  if (settings.mirror !== undefined) connection.mirror = settings.mirror;
   return connection;
 }
 
@@ -74,10 +82,9 @@ export function connectionFor(
 export function applyMirror(
   config: DrydockConfig,
   ref: ImageReference,
-): { pullFrom: ImageReference; mirroredFrom?: string } {
+): { pullFrom: ImageReference } {
   const mirror = config.registries.get(canonicalRegistryHost(ref.registry))?.mirror;
-  if (mirror === undefined) return { pullFrom: ref };
-  return { pullFrom: { ...ref, registry: mirror }, mirroredFrom: ref.registry };
+  return { pullFrom: mirror === undefined ? ref : { ...ref, registry: mirror } };
 }
 
 const LOOPBACK = new BlockList();
@@ -267,8 +274,8 @@ function parseRegistries(
   check: ConfigChecker,
   value: unknown,
   env: Env,
-): Map<string, RegistryConnection> {
-  const registries = new Map<string, RegistryConnection>();
+): Map<string, RegistrySettings> {
+  const registries = new Map<string, RegistrySettings>();
   for (const [host, settings] of check.mapping(value, 'registries')) {
     const path = keyPath('registries', host);
     const key = check.registryHost(host, path);
@@ -283,8 +290,8 @@ function parseRegistrySettings(
   value: unknown,
   path: string,
   env: Env,
-): RegistryConnection {
-  const settings: RegistryConnection = {};
+): RegistrySettings {
+  const settings: RegistrySettings = {};
   for (const [key, field] of check.mapping(value, path, REGISTRY_KEYS)) {
     const fieldPath = keyPath(path, key);
     if (key === 'mirror') settings.mirror = check.registryHost(field, fieldPath);

@@ -64,8 +64,6 @@ export interface RegistryConnection {
   skipTlsVerify?: boolean;
   /** PEM file with extra CA certificates, added to the system ones. */
   caFile?: string;
-  /** Serve this registry's images from another host (a mirror): `docker.io` → `127.0.0.1:5000`. */
-  mirror?: string;
 }
 
 /** Progress events while layers are read; the CLI draws them on stderr. */

@@ -9,6 +9,7 @@ import {
   parseReference,
   parseRegistryHost,
   repositoryName,
+  validateReference,
 } from './reference.js';
 
 const SHA = 'sha256:' + 'f'.repeat(64);
@@ -288,5 +289,33 @@ describe('parseReference: fuzz', () => {
       }
       expect(parseReference(formatReference(ref)), text).toEqual(ref);
     }
+  });
+});
+
+describe('validateReference', () => {
+  it('accepts what parseReference produces', () => {
+    for (const text of ['alpine', 'localhost:5000/a/b:1', `ghcr.io/x/y@${SHA}`]) {
+      expect(() => {
+        validateReference(parseReference(text));
+      }).not.toThrow();
+    }
+  });
+
+  it.each<[ImageReference, string]>([
+    [{ registry: 'r', repository: 'Upper' }, 'must be lowercase'],
+    [{ registry: 'r', repository: 'a//b' }, 'empty path component'],
+    [{ registry: 'r', repository: 'a/'.repeat(127) + 'ab' }, 'at most 255 are allowed'],
+    [{ registry: 'r', repository: 'a', tag: '.t' }, 'tag ".t" is invalid'],
+    [{ registry: 'r', repository: 'a', digest: 'sha256:ab' }, 'invalid digest'],
+    [{ registry: 'https://r', repository: 'a' }, 'registry host "https://r" is invalid'],
+  ])('refuses %j', (ref, message) => {
+    expect(() => {
+      validateReference(ref, 'the-name');
+    }).toThrow(
+      expect.objectContaining({
+        code: 'invalid-reference',
+        message: expect.stringContaining(message) as string,
+      }),
+    );
   });
 });

@@ -61,6 +61,19 @@ export function parseReference(text: string): ImageReference {
   return ref;
 }
 
+/**
+ * Checks a reference built in code rather than parsed (registry, repository, tag, digest) by
+ * the same rules as parseReference; throws an invalid-reference error naming `text`.
+ */
+export function validateReference(ref: ImageReference, text = formatReference(ref)): void {
+  if (parseRegistryHost(ref.registry) === undefined) {
+    throw invalidReference(text, `registry host "${ref.registry}" is invalid`);
+  }
+  checkRepository(text, ref.repository);
+  if (ref.tag !== undefined) checkTag(text, ref.tag);
+  if (ref.digest !== undefined) checkDigest(text, ref.digest);
+}
+
 /** `docker.io/library/alpine:latest`, with `@digest` when one is set. */
 export function formatReference(ref: ImageReference): string {
   return withTagAndDigest(repositoryName(ref), ref);

@@ -41,7 +41,8 @@ export function verifyBuffer(what: string, data: Buffer, expected: Digest): void
 
 /**
  * Passes bytes through unchanged and fails the stream at its end if they do not hash to
- * `expected` (or, with `expectedSize`, if the length differs).
+ * `expected`. With `expectedSize` it fails as soon as more bytes arrive (a sender that never
+ * stops is not read to its end), and at the end if fewer did.
  */
 export class DigestVerifier extends Transform {
   private readonly hash: Hash;
@@ -60,6 +61,15 @@ export class DigestVerifier extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
+    if (this.expectedSize !== undefined && this.bytes > this.expectedSize) {
+      done(
+        new DrydockError(
+          'digest-mismatch',
+          `${this.what}: got more than the ${this.expectedSize} bytes the manifest says`,
+        ),
+      );
+      return;
+    }
     this.hash.update(chunk);
     done(null, chunk);
   }

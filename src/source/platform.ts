@@ -29,7 +29,10 @@ function variantMatches(wanted: Platform, offered: Platform): boolean {
   return wanted.architecture === 'arm64' && wanted.variant === 'v8' && !offered.variant;
 }
 
-/** Selects the manifests of an index that match; throws a clear error when none do. */
+/**
+ * Selects the manifests of an index that match; throws a clear error when none do (with `all`
+ * too: an index of nothing but attestations is not an image to report as empty).
+ */
 export function selectManifests(
   indexName: string,
   manifests: Descriptor[],
@@ -41,7 +44,10 @@ export function selectManifests(
       m.platform?.os !== 'unknown' &&
       m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
   );
-  if (selector === 'all') return images;
+  if (selector === 'all') {
+    if (images.length > 0) return images;
+    throw new DrydockError('not-found', `${indexName} has no image for any platform`);
+  }
   const match = images.find(
     (m) =>
       m.platform?.os === selector.os &&

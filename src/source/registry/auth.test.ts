@@ -162,10 +162,26 @@ describe('RegistryAuth', () => {
     const { registryAuth } = auth();
     expect(registryAuth.acceptChallenge(bearer(server), SCOPE)).toBe(true);
     expect(registryAuth.acceptChallenge(bearer(server), SCOPE)).toBe(false);
-    await registryAuth.authorization(SCOPE);
-    expect(registryAuth.acceptChallenge(bearer(server), SCOPE)).toBe(true);
+    const sent = await registryAuth.authorization(SCOPE);
+    expect(registryAuth.acceptChallenge(bearer(server), SCOPE, sent)).toBe(true);
     expect(registryAuth.acceptChallenge(undefined, SCOPE)).toBe(false);
     await registryAuth.authorization(SCOPE);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('renews a refused token once for parallel 401s', async () => {
+    const server = await tokenServer();
+    const { registryAuth } = auth();
+    registryAuth.acceptChallenge(bearer(server), SCOPE);
+    const refused = await registryAuth.authorization(SCOPE);
+    // Each request takes its 401, then asks for a new header, as RegistryClient does.
+    const retries = await Promise.all(
+      Array.from({ length: 5 }, () => {
+        expect(registryAuth.acceptChallenge(bearer(server), SCOPE, refused)).toBe(true);
+        return registryAuth.authorization(SCOPE);
+      }),
+    );
+    expect(new Set(retries).size).toBe(1);
     expect(server.requests).toHaveLength(2);
   });
 

@@ -124,6 +124,12 @@ interface CachedToken {
   expiresAt: number;
 }
 
+interface TokenEntry {
+  token: Promise<CachedToken>;
+  /** The token once fetched, to tell which token a refused request used. */
+  value?: string;
+}
+
 interface TokenResponse {
   token?: unknown;
   access_token?: unknown;
@@ -133,8 +139,8 @@ interface TokenResponse {
 /** Answers a registry's challenges for one image's requests. */
 export class RegistryAuth {
   private challenge: Challenge | undefined;
-  /** Per scope; a promise so that parallel layer requests share one token fetch. */
-  private readonly tokens = new Map<string, Promise<CachedToken>>();
+  /** Per scope; holds a promise so that parallel layer requests share one token fetch. */
+  private readonly tokens = new Map<string, TokenEntry>();
   private credentials: Promise<Credentials | undefined> | undefined;
   private readonly clock: () => number;
 
@@ -148,19 +154,24 @@ export class RegistryAuth {
   }
 
   /**
-   * Takes the challenges of a 401. Returns whether sending the request again could succeed:
-   * a new or changed challenge, or a cached token to refresh once.
+   * Takes the challenges of a 401 to a request that sent `sent` as its Authorization. Returns
+   * whether sending the request again could succeed: a new or changed challenge, or a refused
+   * token that can be renewed.
    */
-  acceptChallenge(header: string | string[] | undefined, scope: string): boolean {
+  acceptChallenge(header: string | string[] | undefined, scope: string, sent?: string): boolean {
     const offered = parseWwwAuthenticate(header);
     const chosen =
       offered.find((c) => c.scheme === 'bearer' && c.params.realm) ??
       offered.find((c) => c.scheme === 'basic');
     if (!chosen) return false;
     const changed = JSON.stringify(chosen) !== JSON.stringify(this.challenge);
-    const hadToken = this.tokens.delete(scope);
+    const refusedToken = sent?.startsWith('Bearer ') === true;
+    // Drop the token only if it is still the one the request used: after parallel 401s the
+    // first drops it, and the others then share the one renewal instead of each fetching.
+    const cached = this.tokens.get(scope);
+    if (cached?.value !== undefined && sent === `Bearer ${cached.value}`) this.tokens.delete(scope);
     this.challenge = chosen;
-    return changed || hadToken;
+    return changed || refusedToken;
   }
 
   /** The `Authorization` value for a registry request in `scope`, or undefined for none. */
@@ -187,17 +198,22 @@ export class RegistryAuth {
    */
   private async bearerToken(challenge: Challenge, scope: string): Promise<string> {
     for (let cached = this.tokens.get(scope); cached; cached = this.tokens.get(scope)) {
-      const token = await cached;
+      const token = await cached.token;
       if (token.expiresAt > this.clock()) return token.value;
       // Stale: renew it, unless another request already started renewing while we waited.
       if (this.tokens.get(scope) === cached) break;
     }
-    const fetching = this.fetchToken(challenge, scope);
-    this.tokens.set(scope, fetching);
-    fetching.catch(() => {
-      if (this.tokens.get(scope) === fetching) this.tokens.delete(scope);
-    });
-    return (await fetching).value;
+    const entry: TokenEntry = { token: this.fetchToken(challenge, scope) };
+    this.tokens.set(scope, entry);
+    entry.token.then(
+      (token) => {
+        entry.value = token.value;
+      },
+      () => {
+        if (this.tokens.get(scope) === entry) this.tokens.delete(scope);
+      },
+    );
+    return (await entry.token).value;
   }
 
   private async fetchToken(challenge: Challenge, scope: string): Promise<CachedToken> {

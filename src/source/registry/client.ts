@@ -16,6 +16,7 @@ import {
   type HttpResponse,
 } from './http.js';
 import { printable } from '../../util/text.js';
+import { DOCKER_HUB, canonicalRegistryHost } from '../../reference/reference.js';
 
 export interface RegistryClientOptions {
   /** The registry as the reference names it (`docker.io`): the key for credentials. */
@@ -42,16 +43,15 @@ export interface FetchedManifest {
 const MAX_REDIRECTS = 5;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** Docker Hub is named `docker.io` but served from another host. */
-const REGISTRY_HOSTS: Record<string, string> = {
-  'docker.io': 'registry-1.docker.io',
-  'index.docker.io': 'registry-1.docker.io',
-};
+/** The API host Docker Hub is served from, whatever alias (any case) the reference used. */
+const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 
-/** The host[:port] to contact for a registry: its mirror if it has one, else itself. */
-export function endpointHost(registry: string, connection?: RegistryConnection): string {
-  const host = connection?.mirror ?? registry;
-  return REGISTRY_HOSTS[host] ?? host;
+/**
+ * The host[:port] to contact for a registry. Mirrors are not handled here: the caller has
+ * already rewritten the reference to name the mirror (applyMirror).
+ */
+export function endpointHost(registry: string): string {
+  return canonicalRegistryHost(registry) === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
 }
 
 function header(res: HttpResponse, name: string): string | undefined {
@@ -89,7 +89,7 @@ export class RegistryClient {
   private base: Promise<URL> | undefined;
 
   constructor(private readonly options: RegistryClientOptions) {
-    this.host = endpointHost(options.registry, options.connection);
+    this.host = endpointHost(options.registry);
     this.scope = `repository:${options.repository}:pull`;
     this.http = new HttpClient({
       registryHost: this.host,
@@ -100,7 +100,7 @@ export class RegistryClient {
       sleep: options.sleep,
     });
     this.auth = new RegistryAuth({
-      registry: options.connection?.mirror ?? options.registry,
+      registry: options.registry,
       image: options.image,
       http: this.http,
       credentials: options.credentials,
@@ -145,8 +145,8 @@ export class RegistryClient {
 
   /**
    * Streams a blob through a DigestVerifier. Backpressure reaches the socket: nothing is read
-   * ahead of the consumer. The stream fails if more than `size` bytes arrive or at its end if
-   * the digest differs.
+   * ahead of the consumer. The verifier fails the stream as soon as more than `size` bytes
+   * arrive, or at its end if the digest or length differs.
    */
   async openBlob(
     digest: Digest,
@@ -163,8 +163,12 @@ export class RegistryClient {
         `${what}: the registry sends ${declared} bytes but the manifest says ${size}`,
       );
     }
-    const chunks = Readable.from(checkedChunks(res, size, what, peer, host), { objectMode: false });
-    return verifiedStream(what, chunks, digest, size, signal);
+    const chunks = Readable.from(bodyChunks(res, peer, host), { objectMode: false });
+    const verified = verifiedStream(what, chunks, digest, size, signal);
+    // When the verifier stops early, the generator may be parked awaiting the sender's next
+    // chunk: drop the connection rather than leave it open until the body timeout.
+    verified.once('close', () => res.body.destroy());
+    return verified;
   }
 
   async close(): Promise<void> {
@@ -222,7 +226,8 @@ export class RegistryClient {
         signal,
       });
       if (res.statusCode !== 401 || attempt > 0) return res;
-      if (!this.auth.acceptChallenge(res.headers['www-authenticate'], this.scope)) return res;
+      const challenge = res.headers['www-authenticate'];
+      if (!this.auth.acceptChallenge(challenge, this.scope, authorization)) return res;
       await res.body.dump();
     }
   }
@@ -293,27 +298,10 @@ export class RegistryClient {
   }
 }
 
-/** The body's chunks, failing as soon as more than `size` bytes arrive; errors made readable. */
-async function* checkedChunks(
-  res: HttpResponse,
-  size: number | undefined,
-  what: string,
-  peer: string,
-  host: string,
-): AsyncGenerator<Buffer> {
-  let total = 0;
+/** The body's chunks with network errors made readable (the DigestVerifier checks the bytes). */
+async function* bodyChunks(res: HttpResponse, peer: string, host: string): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of res.body) {
-      const buf = chunk as Buffer;
-      total += buf.length;
-      if (size !== undefined && total > size) {
-        throw new DrydockError(
-          'digest-mismatch',
-          `${what}: the registry sent more than the ${size} bytes the manifest says`,
-        );
-      }
-      yield buf;
-    }
+    for await (const chunk of res.body) yield chunk as Buffer;
   } catch (e) {
     throw describeNetworkError(e, peer, host);
   }

@@ -36,6 +36,7 @@ case "$server" in
   token.example) echo '{"ServerURL":"token.example","Username":"<token>","Secret":"id-token-1"}' ;;
   missing.example) echo 'credentials not found in native keychain'; exit 1 ;;
   broken.example) echo 'the keychain is locked' >&2; exit 3 ;;
+  leaky.example) echo 'stdout-secret-7'; printf 'bad\\033[31m' >&2; exit 2 ;;
   garbage.example) echo 'secret-garbage-42' ;;
   noname.example) echo '{"Secret":"x"}' ;;
   empty.example) echo '{"Username":"","Secret":""}' ;;
@@ -242,6 +243,25 @@ describe('dockerConfigStore: credential helpers', () => {
     expect(await store.lookup('b.example')).toStrictEqual(basic('inline', 'pw'));
   });
 
+  it('treats an empty credsStore as no store (as Docker writes it)', async () => {
+    const store = await storeFor({
+      auths: { 'a.example': { auth: b64('inline:pw') } },
+      credsStore: '',
+    });
+    expect(await store.lookup('a.example')).toStrictEqual(basic('inline', 'pw'));
+  });
+
+  it('uses inline auths, not credsStore, for a host whose credHelpers entry is empty', async () => {
+    const store = await storeFor({
+      auths: { 'a.example': { auth: b64('inline:pw') } },
+      credHelpers: { 'a.example': '', 'b.example': '' },
+      credsStore: 'test',
+    });
+    expect(await store.lookup('a.example')).toStrictEqual(basic('inline', 'pw'));
+    expect(await store.lookup('b.example')).toBeUndefined();
+    expect(await store.lookup('c.example')).toStrictEqual(basic('user@c.example', 'pw'));
+  });
+
   it.each(['missing.example', 'empty.example'])(
     'has no credentials when the helper says so (%s)',
     async (host) => {
@@ -263,6 +283,8 @@ describe('dockerConfigStore: credential helpers', () => {
 
   it.each<[string, string, string]>([
     ['broken.example', 'failed (the keychain is locked)', ''],
+    // stdout is never quoted; stderr is made printable.
+    ['leaky.example', 'failed (bad\\u001b[31m)', 'stdout-secret-7'],
     ['garbage.example', 'answered with something other than JSON', 'secret-garbage-42'],
     ['noname.example', 'answered without a Username and Secret', ''],
     ['slow.example', 'did not answer within 300 ms', ''],

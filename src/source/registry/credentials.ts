@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DrydockError } from '../../model/errors.js';
 import type { CredentialStore, Credentials } from '../../model/source.js';
 import { DOCKER_HUB, canonicalRegistryHost } from '../../reference/reference.js';
+import { printable } from '../../util/text.js';
 
 /** The server address Docker stores Docker Hub credentials under. */
 const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
@@ -40,7 +41,8 @@ export function defaultDockerConfigPath(env: Env = process.env): string {
 
 /**
  * Credentials from a Docker config file, read on first use. As Docker does, a registry's
- * `credHelpers` entry wins, then `credsStore`, then the inline `auths` entry.
+ * `credHelpers` entry wins, then `credsStore`, then the inline `auths` entry. An empty
+ * `credsStore` means no store; an empty `credHelpers` entry means that host's inline `auths`.
  */
 export function dockerConfigStore(
   file: string,
@@ -112,7 +114,7 @@ interface DockerConfig {
   file: string;
   /** Inline credentials by canonical host; the first key naming a host wins. */
   auths: Map<string, Credentials | undefined>;
-  /** Helper names by canonical host. */
+  /** Helper names by canonical host; '' means the inline auths, not credsStore. */
   credHelpers: Map<string, string>;
   credsStore?: string;
 }
@@ -140,9 +142,11 @@ async function readDockerConfig(file: string, required: boolean): Promise<Docker
     file,
     auths: parseAuths(auths, file, current ? 'auths' : ''),
     credHelpers: parseCredHelpers(objectAt(document.credHelpers ?? {}, file, 'credHelpers'), file),
-    ...(document.credsStore !== undefined && {
-      credsStore: helperName(document.credsStore, file, 'credsStore'),
-    }),
+    // Docker writes `"credsStore": ""` for no store at all.
+    ...(document.credsStore !== undefined &&
+      document.credsStore !== '' && {
+        credsStore: helperName(document.credsStore, file, 'credsStore'),
+      }),
   };
 }
 
@@ -251,7 +255,7 @@ function decodeBasicAuth(
 function parseCredHelpers(helpers: Record<string, unknown>, file: string): Map<string, string> {
   const byHost = new Map<string, string>();
   for (const [key, name] of Object.entries(helpers)) {
-    const helper = helperName(name, file, `credHelpers.${JSON.stringify(key)}`);
+    const helper = name === '' ? '' : helperName(name, file, `credHelpers.${JSON.stringify(key)}`);
     const host = hostOfServerKey(key);
     if (!byHost.has(host)) byHost.set(host, helper);
   }
@@ -276,6 +280,8 @@ async function credentialsFrom(
 
 function helperFor(config: DockerConfig, host: string): Helper | undefined {
   const perHost = config.credHelpers.get(host);
+  // An empty entry opts the host out of credsStore: its inline auths apply.
+  if (perHost === '') return undefined;
   if (perHost !== undefined) return { name: perHost, setting: 'credHelpers', file: config.file };
   if (config.credsStore === undefined) return undefined;
   return { name: config.credsStore, setting: 'credsStore', file: config.file };
@@ -307,9 +313,9 @@ async function askHelper(
     );
   const result = await runHelper(command, serverUrl, timeoutMs);
   if (result.error) {
-    const reply = result.stdout.trim() || result.stderr.trim();
-    if (reply === HELPER_NOT_FOUND) return undefined;
-    throw fail(describeHelperFailure(result.error, reply, timeoutMs));
+    // The protocol's not-found answer is on stdout; stdout may otherwise hold a secret.
+    if (result.stdout.trim() === HELPER_NOT_FOUND) return undefined;
+    throw fail(describeHelperFailure(result.error, result.stderr, timeoutMs));
   }
   return parseHelperReply(result.stdout, fail);
 }
@@ -338,13 +344,14 @@ function runHelper(command: string, serverUrl: string, timeoutMs: number): Promi
 
 function describeHelperFailure(
   error: NonNullable<HelperResult['error']>,
-  reply: string,
+  stderr: string,
   timeoutMs: number,
 ): string {
   if (error.code === 'ENOENT') return 'is not installed (not found on PATH)';
   if (error.killed) return `did not answer within ${timeoutMs} ms`;
   if (error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return 'answered too much';
-  const quoted = reply.length > MAX_QUOTED_OUTPUT ? `${reply.slice(0, MAX_QUOTED_OUTPUT)}…` : reply;
+  // Only stderr is quoted (stdout is where secrets go), and made safe for a terminal.
+  const quoted = printable(stderr.trim(), MAX_QUOTED_OUTPUT);
   return `failed (${quoted || `exit status ${String(error.code)}`})`;
 }
 

@@ -217,6 +217,15 @@ describe('TLS', () => {
     ).rejects.toThrow('TLS failed');
   });
 
+  it('matches the registry host as URLs write it (case, default port)', async () => {
+    const { host } = await tlsServer();
+    // URL.host is lowercase: a host typed in another case must still get the relaxed TLS.
+    const typed = host.replace('127.0.0.1', 'LocalHost');
+    const { http } = client(typed, { connection: { skipTlsVerify: true } });
+    const url = `https://${typed}/`;
+    expect(await (await get(http, url)).body.text()).toBe('secure');
+  });
+
   it('reports a missing CA file as a config error', () => {
     expect(() => client('x', { connection: { caFile: '/nonexistent/ca.pem' } })).toThrow(
       expect.objectContaining({ code: 'config-error' }),

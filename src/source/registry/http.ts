@@ -94,7 +94,7 @@ export function retryDelayMs(
   return backoffMs(attempt);
 }
 
-/** Untrusted text (a registry's message, a media type) made safe to print: no control bytes. */
+/** The Node error code of a failure (the first address's, for a happy-eyeballs AggregateError). */
 function errorCode(e: unknown): string | undefined {
   if (!(e instanceof Error)) return undefined;
   const code = (e as { code?: unknown }).code;
@@ -205,6 +205,8 @@ export class HttpClient {
   private readonly strictAgent: Agent;
   /** For the registry host: may skip verification (skipTlsVerify, insecure). */
   private readonly registryAgent: Agent;
+  /** The registry host as URL.host writes it (lowercase, no :443), to compare with request URLs. */
+  private readonly registryHost: string;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private closing: Promise<void> | undefined;
 
@@ -219,6 +221,7 @@ export class HttpClient {
     this.registryAgent = relaxed
       ? new Agent({ connect: { secureContext, timeout, rejectUnauthorized: false } })
       : this.strictAgent;
+    this.registryHost = new URL(`https://${options.registryHost}`).host;
     this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
   }
 
@@ -257,8 +260,7 @@ export class HttpClient {
       headers: { 'user-agent': this.options.userAgent, ...req.headers },
       body: req.body,
       signal: req.signal,
-      dispatcher:
-        req.url.host === this.options.registryHost ? this.registryAgent : this.strictAgent,
+      dispatcher: req.url.host === this.registryHost ? this.registryAgent : this.strictAgent,
       headersTimeout: timeout,
       bodyTimeout: timeout,
     });

@@ -8,6 +8,10 @@ describe('references', () => {
     { registry: 'r', repository: 'a?b', tag: 't' },
     { registry: 'r', repository: 'a', tag: '-bad' },
     { registry: 'r', repository: 'a', tag: 'a/b' },
+    // The same rules as parsed references: the length limit, the registry, the digest.
+    { registry: 'r', repository: 'a/'.repeat(127) + 'ab', tag: 't' },
+    { registry: 'r/x', repository: 'a', tag: 't' },
+    { registry: 'r', repository: 'a', digest: `sha256:${'A'.repeat(64)}` },
   ])('refuses %j before any request', (ref) => {
     expect(() => new RegistrySource(ref)).toThrow(
       expect.objectContaining({ code: 'invalid-reference' }),

@@ -4,13 +4,7 @@
  * config against its digest, and streams layers through a digest check.
  */
 import type { Readable } from 'node:stream';
-import {
-  DEFAULT_LIMITS,
-  DrydockError,
-  digestMismatch,
-  invalidReference,
-  limitExceeded,
-} from '../../model/index.js';
+import { DEFAULT_LIMITS, DrydockError, digestMismatch, limitExceeded } from '../../model/index.js';
 import type {
   CredentialStore,
   Descriptor,
@@ -23,7 +17,7 @@ import type {
   RegistryConnection,
   SourceImage,
 } from '../../model/index.js';
-import { formatReference } from '../../reference/reference.js';
+import { formatReference, validateReference } from '../../reference/reference.js';
 import { digestOf, parseDigest, verifyBuffer } from '../digest.js';
 import {
   MANIFEST_MEDIA_TYPES,
@@ -54,20 +48,10 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_RETRIES = 4;
 const DEFAULT_USER_AGENT = 'drydock';
 
-const REPOSITORY_RE =
-  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const TAG_RE = /^\w[\w.-]{0,127}$/;
-
 interface VerifiedManifest {
   digest: Digest;
   raw: Buffer;
   parsed: ParsedManifest;
-}
-
-function checkReference(ref: ImageReference, name: string): void {
-  if (!REPOSITORY_RE.test(ref.repository)) throw invalidReference(name, 'bad repository name');
-  if (ref.tag !== undefined && !TAG_RE.test(ref.tag)) throw invalidReference(name, 'bad tag');
-  if (ref.digest !== undefined) parseDigest(ref.digest);
 }
 
 /** The manifest's digest: the pinned one, else ours (checked against the registry's header). */
@@ -92,7 +76,8 @@ export class RegistrySource implements ImageSource {
     options: RegistrySourceOptions = {},
   ) {
     this.name = formatReference(ref);
-    checkReference(ref, this.name);
+    // The reference may be built in code: its parts go into URLs, so check them first.
+    validateReference(ref, this.name);
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.client = new RegistryClient({
       registry: ref.registry,
@@ -112,14 +97,15 @@ export class RegistrySource implements ImageSource {
     const top = await this.fetchManifest(reference, `image ${this.name}`, this.ref.digest, signal);
     if (top.parsed.kind === 'image') return [await this.image(top, undefined, signal)];
     const picked = selectManifests(`image ${this.name}`, top.parsed.manifests, platform);
-    const images: SourceImage[] = [];
-    for (const descriptor of picked) {
-      const what = `manifest ${descriptor.digest} of image ${this.name}`;
-      const child = await this.fetchManifest(descriptor.digest, what, descriptor.digest, signal);
-      checkSize(what, child.raw, descriptor.size, 'the index');
-      images.push(await this.image(child, top.digest, signal));
-    }
-    return images;
+    // Each platform's manifest and config are independent requests: fetch them in parallel.
+    return Promise.all(
+      picked.map(async (descriptor) => {
+        const what = `manifest ${descriptor.digest} of image ${this.name}`;
+        const child = await this.fetchManifest(descriptor.digest, what, descriptor.digest, signal);
+        checkSize(what, child.raw, descriptor.size, 'the index');
+        return this.image(child, top.digest, signal);
+      }),
+    );
   }
 
   async close(): Promise<void> {
