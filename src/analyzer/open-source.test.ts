@@ -1,12 +1,14 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildImage, skopeoCopy, writeOciLayout } from '../../test/harness/image-builder.js';
 import { startRegistry, TEST_USERS, type TestRegistry } from '../../test/harness/registry.js';
 import { tarBuffer } from '../../test/harness/tar-writer.js';
 import type { DrydockConfig } from '../config/config.js';
 import { DEFAULT_LIMITS } from '../model/index.js';
+import { TarIndex } from '../source/archive/tar-index.js';
+import { digestOf } from '../source/digest.js';
 import { openSource, parseSourceSpec, type PathKind, type SourceOptions } from './open-source.js';
 
 /** A described file system: path → kind. */
@@ -146,6 +148,40 @@ describe('openSource on local paths', () => {
 
     const bySelector = await firstImageOf(`docker-archive:${saved}:test/app:v1`);
     expect(bySelector.image?.configDigest).toBe(IMAGE.configDigest);
+  });
+
+  it("indexes a bare archive once, with the user's limits", async () => {
+    const layer = tarBuffer([{ path: 'f', content: 'f' }]);
+    const cfg = Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [digestOf(layer)] },
+      }),
+    );
+    const archive = join(work, 'long-names.tar');
+    await writeFile(
+      archive,
+      tarBuffer([
+        { path: 'c.json', content: cfg },
+        { path: 'l.tar', content: layer },
+        // Longer than the default name limit (4096 bytes), within the user's.
+        { path: `${'n/'.repeat(2600)}x`, content: '' },
+        {
+          path: 'manifest.json',
+          content: JSON.stringify([{ Config: 'c.json', Layers: ['l.tar'] }]),
+        },
+      ]),
+    );
+    const open = vi.spyOn(TarIndex, 'open');
+    try {
+      const limits = { ...DEFAULT_LIMITS, maxPathBytes: 8000 };
+      const { image } = await firstImageOf(archive, { config: config({ limits }) });
+      expect(image?.configDigest).toBe(digestOf(cfg));
+      expect(open).toHaveBeenCalledTimes(1);
+    } finally {
+      open.mockRestore();
+    }
   });
 
   it('says when a tar file is not an image archive', async () => {

@@ -16,7 +16,7 @@ import { parseReference } from '../reference/reference.js';
 import { openDockerArchive } from '../source/archive/docker-archive.js';
 import { openOciArchive } from '../source/archive/oci-archive.js';
 import { openOciLayout } from '../source/archive/oci-layout.js';
-import { TarIndex } from '../source/archive/tar-index.js';
+import { TarIndex, tarIndexLimits } from '../source/archive/tar-index.js';
 import { openDirectory } from '../source/dir.js';
 import {
   chainStores,
@@ -180,14 +180,15 @@ function credentialsFor(registry: string, options: SourceOptions): CredentialSto
 
 /**
  * A file named without a transport: `docker save` output has a manifest.json, an OCI archive an
- * oci-layout file. Detection reads the tar's headers, so it waits for the first resolve.
+ * oci-layout file. Detection reads the tar's headers, so it waits for the first resolve; the
+ * index it makes (with the user's limits) is the one the archive is then read through.
  */
 function detectedArchive(file: string, limits: Limits): ImageSource {
   let opened: Promise<ImageSource> | undefined;
   const open = (): Promise<ImageSource> =>
-    (opened ??= TarIndex.open(file).then((index) => {
-      if (index.has('manifest.json')) return openDockerArchive(file, undefined, { limits });
-      if (index.has('oci-layout')) return openOciArchive(file, undefined, { limits });
+    (opened ??= TarIndex.open(file, tarIndexLimits(limits)).then((index) => {
+      if (index.has('manifest.json')) return openDockerArchive(file, undefined, { limits }, index);
+      if (index.has('oci-layout')) return openOciArchive(file, undefined, { limits }, index);
       throw new DrydockError(
         'invalid-argument',
         `${file} is a tar file but not an image archive (no manifest.json or oci-layout); make one with docker save or skopeo copy`,

@@ -13,8 +13,10 @@
  *   layout rule); it is verified against that while it streams.
  * - compressed member with any other name (hand-made archives): no digest is recorded anywhere,
  *   so the member is hashed once at resolve time to give it a digest for caching, and verified
- *   against that when read (catching a file changed in between). Its link to the image is the
- *   diff_id, which only the decompressed stream can check; `diffId` is set for that.
+ *   against that when read (catching a file changed in between).
+ * Either way a compressed member's digest is tied to nothing the config vouches for (a name is
+ * only a name): its link to the image is the diff_id, which only the decompressed stream can
+ * check, so such layers carry `verifyDiffId`.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -27,6 +29,7 @@ import type {
   SourceImage,
 } from '../../model/index.js';
 import { digestOf, verifyBuffer } from '../digest.js';
+import { detectCompression, MAGIC_BYTES } from '../layers/decompress.js';
 import {
   MAX_LAYERS,
   diffIdsFor,
@@ -38,13 +41,7 @@ import {
 } from '../manifest.js';
 import { tarLayoutFiles } from './oci-archive.js';
 import { openLayoutSource, sameImageName, sourceName, type SourceOptions } from './oci-layout.js';
-import {
-  detectCompression,
-  MAGIC_BYTES,
-  TarIndex,
-  tarIndexLimits,
-  type TarMember,
-} from './tar-index.js';
+import { TarIndex, tarIndexLimits, type TarMember } from './tar-index.js';
 
 interface ArchiveEntry {
   Config: string;
@@ -53,11 +50,7 @@ interface ArchiveEntry {
 }
 
 export const DOCKER_LAYER_TAR = 'application/vnd.docker.image.rootfs.diff.tar';
-const LAYER_MEDIA_TYPES: Record<'gzip' | 'zstd', string> = {
-  gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  // Docker has no zstd layer type of its own.
-  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-};
+const DOCKER_LAYER_TAR_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 
 function parseEntry(raw: unknown, i: number, what: string): ArchiveEntry {
   const entry = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -88,6 +81,7 @@ function pickEntry(name: string, entries: ArchiveEntry[], selector?: string): Ar
   if (selector === undefined) {
     const [only, ...others] = entries;
     if (only && others.length === 0) return only;
+    if (!only) throw new DrydockError('not-found', `${name} holds no images`);
     throw new DrydockError(
       'invalid-argument',
       `${name} holds ${entries.length} images (${available}); name one with ${name}:<repo:tag or @N>`,
@@ -119,7 +113,7 @@ function configDigestInName(memberName: string): Digest | undefined {
 
 async function hashMember(tar: TarIndex, member: TarMember): Promise<Digest> {
   const hash = createHash('sha256');
-  for await (const chunk of await tar.openMember(member.name)) hash.update(chunk as Buffer);
+  for await (const chunk of await tar.openMember(member)) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }
 
@@ -140,20 +134,23 @@ class DockerArchiveReader {
 
   async image(entry: ArchiveEntry): Promise<SourceImage> {
     const configWhat = `${this.name}: config ${entry.Config}`;
+    const configMember = this.tar.resolve(entry.Config);
     const rawConfig = await this.tar.readMember(
-      entry.Config,
+      configMember,
       this.limits.maxManifestBytes,
       'the config',
     );
-    const configDigest = digestOf(rawConfig);
-    const claimed = configDigestInName(this.tar.resolve(entry.Config).name);
+    // A digest in the name is checked (hashing once); otherwise the bytes give the digest.
+    const claimed = configDigestInName(configMember.name);
     if (claimed) verifyBuffer(configWhat, rawConfig, claimed);
+    const configDigest = claimed ?? digestOf(rawConfig);
     const config = parseImageConfig(rawConfig, configWhat, 'archive');
     const diffIds = diffIdsFor(config, entry.Layers.length, configWhat, 'archive');
     const members = entry.Layers.map((path) => this.tar.resolve(path));
     const layers: LayerDescriptor[] = [];
     for (const [index, member] of members.entries()) {
-      layers.push(await this.layer(index, member, diffIds[index]));
+      // diffIdsFor checked there is one per layer.
+      layers.push(await this.layer(index, member, diffIds[index] as Digest));
     }
     return {
       name: this.name,
@@ -166,18 +163,17 @@ class DockerArchiveReader {
   }
 
   /** See the comment at the top of the file for how each kind of member is given a digest. */
-  private async layer(index: number, member: TarMember, diffId?: Digest): Promise<LayerDescriptor> {
-    const compression = detectCompression(await this.tar.readMemberHead(member.name, MAGIC_BYTES));
+  private async layer(index: number, member: TarMember, diffId: Digest): Promise<LayerDescriptor> {
+    const compression = detectCompression(await this.tar.readMemberHead(member, MAGIC_BYTES));
     const base = { index, size: member.size, diffId };
-    if (compression === undefined) return { ...base, digest: diffId, mediaType: DOCKER_LAYER_TAR };
-    if (compression !== 'gzip' && compression !== 'zstd') {
-      throw new DrydockError(
-        'unsupported',
-        `${this.name}: layer ${member.name} is compressed with ${compression}, which drydock does not read; recompress it with gzip or zstd`,
-      );
-    }
+    if (compression === 'none') return { ...base, digest: diffId, mediaType: DOCKER_LAYER_TAR };
+    // Compressions drydock does not read (xz, bzip2) are refused by name when the layer is read.
     const digest = digestInName(member.name) ?? (await hashMember(this.tar, member));
-    return { ...base, digest, mediaType: LAYER_MEDIA_TYPES[compression] };
+    const mediaType =
+      compression === 'gzip'
+        ? DOCKER_LAYER_TAR_GZIP
+        : `application/vnd.oci.image.layer.v1.tar+${compression}`;
+    return { ...base, digest, mediaType, verifyDiffId: true };
   }
 
   private async openLayer(
@@ -191,22 +187,24 @@ class DockerArchiveReader {
       throw new DrydockError('invalid-argument', `${this.name} has no layer ${layer.index}`);
     }
     const what = `${this.name}: layer ${layer.index} (${member.name})`;
-    const stream = await this.tar.openMember(member.name);
+    const stream = await this.tar.openMember(member);
     return verifiedStream(what, stream, layer.digest, member.size, signal);
   }
 }
 
 /**
  * `selector` is a RepoTags entry (`repo:tag`) or `@N`; with none, the archive must hold one image.
- * Archives with only an OCI `index.json` (no `manifest.json`) are read as OCI layouts.
+ * Archives with only an OCI `index.json` (no `manifest.json`) are read as OCI layouts. `indexed`
+ * is the archive already indexed (with `options.limits`) by a caller that looked inside it.
  */
 export function openDockerArchive(
   file: string,
   selector: string | undefined,
   options: SourceOptions,
+  indexed?: TarIndex,
 ): ImageSource {
   const name = sourceName('docker-archive', file, selector);
-  let index: Promise<TarIndex> | undefined;
+  let index: Promise<TarIndex> | undefined = indexed && Promise.resolve(indexed);
   return {
     name,
     async resolve(platform, signal) {

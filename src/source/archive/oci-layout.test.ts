@@ -6,10 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildImage,
   buildIndex,
+  MEDIA_TYPES,
   writeOciLayout,
   type BuiltImage,
 } from '../../../test/harness/image-builder.js';
-import { DEFAULT_LIMITS, type SourceImage } from '../../model/index.js';
+import { DEFAULT_LIMITS, type Descriptor, type SourceImage } from '../../model/index.js';
 import { digestOf } from '../digest.js';
 import { CONTAINERD_NAME_ANNOTATION, openOciLayout } from './oci-layout.js';
 
@@ -151,6 +152,48 @@ describe('openOciLayout', () => {
     await expect(source.resolve({ os: 'linux', architecture: 's390x' })).rejects.toThrow(
       /no image for platform linux\/s390x \(it offers: linux\/amd64, linux\/arm64\)/,
     );
+  });
+
+  it('reads each digest once and caps the images of --platform all', async () => {
+    const built = image('leaf');
+    await writeOciLayout(dir, built, 'leaf');
+    const platform = { os: 'linux', architecture: 'amd64' };
+    const leaf: Descriptor = {
+      mediaType: MEDIA_TYPES.oci.manifest,
+      digest: built.manifestDigest,
+      size: (await readFile(blobFile(built.manifestDigest))).length,
+      platform,
+    };
+    const writeBlob = async (mediaType: string, doc: object): Promise<Descriptor> => {
+      const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, ...doc }));
+      await writeFile(blobFile(digestOf(bytes)), bytes);
+      return { mediaType, digest: digestOf(bytes), size: bytes.length, platform };
+    };
+    const indexOf = (manifests: Descriptor[]) => writeBlob(MEDIA_TYPES.oci.index, { manifests });
+    const writeTop = (top: Descriptor) =>
+      writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [top] }));
+
+    // 1000 × 1000 × 1000 paths to the same image: read once, returned once.
+    let nested = leaf;
+    for (let level = 0; level < 3; level++)
+      nested = await indexOf(Array<Descriptor>(1000).fill(nested));
+    await writeTop(nested);
+    const once = await openOciLayout(dir, undefined, options).resolve('all');
+    expect(once.map((i) => i.manifestDigest)).toEqual([built.manifestDigest]);
+
+    // Distinct manifests (the same image, annotated apart) beyond the cap.
+    const manifest = JSON.parse(String(await readFile(blobFile(built.manifestDigest)))) as object;
+    const many: Descriptor[] = [];
+    for (let i = 0; i < 300; i++) {
+      many.push(
+        await writeBlob(MEDIA_TYPES.oci.manifest, { ...manifest, annotations: { n: String(i) } }),
+      );
+    }
+    await writeTop(await indexOf(many));
+    await expect(openOciLayout(dir, undefined, options).resolve('all')).rejects.toMatchObject({
+      code: 'limit-exceeded',
+      message: expect.stringContaining('the number of images to read') as string,
+    });
   });
 
   it('says what is missing when the directory is not a layout', async () => {

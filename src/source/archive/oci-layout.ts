@@ -31,12 +31,6 @@ import {
 } from '../manifest.js';
 import { selectManifests } from '../platform.js';
 
-/** Blob access by digest; the layout reader needs nothing else from where the blobs live. */
-export interface BlobStore {
-  readBlob(digest: Digest, maxBytes: number): Promise<Buffer>;
-  openBlob(digest: Digest): Promise<Readable>;
-}
-
 /** The files of an OCI layout, by path relative to its root (`index.json`, `blobs/sha256/…`). */
 export interface LayoutFiles {
   /** Throws DrydockError `not-found` when missing, `limit-exceeded` when over `maxBytes`. */
@@ -53,17 +47,12 @@ export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 export const CONTAINERD_NAME_ANNOTATION = 'io.containerd.image.name';
 /** An index pointing at an index pointing at manifests is the deepest real nesting; allow some slack. */
 const MAX_INDEX_DEPTH = 4;
+/** Most images one resolve returns (`--platform all`); real indexes list a few dozen at most. */
+const MAX_IMAGES = 256;
 
 function blobPath(digest: Digest): string {
   const { algorithm, hex } = parseDigest(digest);
   return `blobs/${algorithm}/${hex}`;
-}
-
-function layoutBlobs(files: LayoutFiles): BlobStore {
-  return {
-    readBlob: (digest, maxBytes) => files.readFile(blobPath(digest), maxBytes),
-    openBlob: (digest) => files.openFile(blobPath(digest)),
-  };
 }
 
 /** A layout in a directory. Files are opened before streaming so a missing one fails early. */
@@ -157,15 +146,11 @@ interface LayoutManifest {
 
 /** Reads images out of a layout once its files are reachable. */
 class LayoutReader {
-  private readonly blobs: BlobStore;
-
   constructor(
     private readonly name: string,
     private readonly files: LayoutFiles,
     private readonly limits: Limits,
-  ) {
-    this.blobs = layoutBlobs(files);
-  }
+  ) {}
 
   async entries(): Promise<Descriptor[]> {
     const layoutWhat = `${this.name}: oci-layout`;
@@ -209,7 +194,10 @@ class LayoutReader {
     descriptor: Descriptor,
     claimedBy: string,
   ): Promise<Buffer> {
-    const bytes = await this.blobs.readBlob(descriptor.digest, this.limits.maxManifestBytes);
+    const bytes = await this.files.readFile(
+      blobPath(descriptor.digest),
+      this.limits.maxManifestBytes,
+    );
     checkSize(what, bytes, descriptor.size, claimedBy);
     return bytes;
   }
@@ -222,24 +210,41 @@ class LayoutReader {
     return { raw, parsed: interpretManifest(doc, descriptor.mediaType, what, 'archive') };
   }
 
-  /** An image manifest yields one image; an index yields those matching `platform`. */
-  async resolve(
+  /**
+   * An image manifest yields one image; an index yields those matching `platform`. Each digest is
+   * read once per resolve (indexes may list the same child many times, at every level) and the
+   * images are capped, so `--platform all` on a hostile layout stays bounded work.
+   */
+  async resolve(descriptor: Descriptor, platform: PlatformSelector): Promise<SourceImage[]> {
+    const images: SourceImage[] = [];
+    await this.collect(descriptor, platform, { seen: new Set(), images }, undefined, 0);
+    return images;
+  }
+
+  private async collect(
     descriptor: Descriptor,
     platform: PlatformSelector,
-    indexDigest?: Digest,
-    depth = 0,
-  ): Promise<SourceImage[]> {
+    walk: { seen: Set<Digest>; images: SourceImage[] },
+    indexDigest: Digest | undefined,
+    depth: number,
+  ): Promise<void> {
+    if (walk.seen.has(descriptor.digest)) return;
+    walk.seen.add(descriptor.digest);
     const what = `${this.name}: manifest ${descriptor.digest}`;
     const { raw, parsed } = await this.readManifest(what, descriptor);
-    if (parsed.kind === 'image') return [await this.image(descriptor, raw, parsed, indexDigest)];
+    if (parsed.kind === 'image') {
+      if (walk.images.length >= MAX_IMAGES) {
+        throw limitExceeded(`${this.name}: the number of images to read`, `${MAX_IMAGES}`);
+      }
+      walk.images.push(await this.image(descriptor, raw, parsed, indexDigest));
+      return;
+    }
     if (depth >= MAX_INDEX_DEPTH) {
       throw limitExceeded(`${this.name}: nesting of image indexes`, `${MAX_INDEX_DEPTH}`);
     }
-    const images = [];
     for (const child of selectManifests(this.name, parsed.manifests, platform)) {
-      images.push(...(await this.resolve(child, platform, descriptor.digest, depth + 1)));
+      await this.collect(child, platform, walk, descriptor.digest, depth + 1);
     }
-    return images;
   }
 
   private async image(
@@ -274,7 +279,8 @@ class LayoutReader {
       );
     }
     const what = `${this.name}: layer ${layer.index} (${digest})`;
-    return verifiedStream(what, await this.blobs.openBlob(digest), digest, layer.size, signal);
+    const stream = await this.files.openFile(blobPath(digest));
+    return verifiedStream(what, stream, digest, layer.size, signal);
   }
 }
 
@@ -302,36 +308,24 @@ export function openLayoutSource(
   };
 }
 
-/** Opens the image `selector` names at `location` (a directory, an archive file). */
-export type SourceOpener = (
-  location: string,
-  selector: string | undefined,
-  options: SourceOptions,
-) => ImageSource;
-
 /** `scheme:location[:selector]`, the name the user gave the image, for messages. */
 export function sourceName(scheme: string, location: string, selector: string | undefined): string {
   return `${scheme}:${location}${selector ? `:${selector}` : ''}`;
-}
-
-/** An opener for sources that hold an OCI layout, however `loadFiles` reaches it. */
-export function layoutOpener(
-  scheme: string,
-  loadFiles: (location: string, options: SourceOptions) => Promise<LayoutFiles>,
-): SourceOpener {
-  return (location, selector, options) =>
-    openLayoutSource(
-      sourceName(scheme, location, selector),
-      () => loadFiles(location, options),
-      selector,
-      options,
-    );
 }
 
 /**
  * `oci-dir:DIR[:selector]`; `selector` is a tag (`org.opencontainers.image.ref.name`), a full
  * image name, or a digest.
  */
-export const openOciLayout = layoutOpener('oci-dir', (dir) =>
-  Promise.resolve(directoryLayoutFiles(dir)),
-);
+export function openOciLayout(
+  dir: string,
+  selector: string | undefined,
+  options: SourceOptions,
+): ImageSource {
+  return openLayoutSource(
+    sourceName('oci-dir', dir, selector),
+    () => Promise.resolve(directoryLayoutFiles(dir)),
+    selector,
+    options,
+  );
+}

@@ -4,12 +4,30 @@
  * costs one small read per member; members are then streamed straight from the file.
  *
  * This is not the layer tar reader (src/source/layers): archives are files we can seek in, and
- * we need lookups by name, not a pass over every byte.
+ * we need lookups by name, not a pass over every byte. Headers are decoded by the same code
+ * (src/source/tar-header.ts), so both accept exactly the same archives.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { DrydockError, limitExceeded, type Limits } from '../../model/index.js';
+import { DrydockError, limitExceeded, type FileType, type Limits } from '../../model/index.js';
+import { decompressionTool, detectCompression, MAGIC_BYTES } from '../layers/decompress.js';
+import {
+  BLOCK,
+  checksumMatches,
+  cString,
+  entryType,
+  headerLinkName,
+  headerName,
+  isMetaKind,
+  parseNumeric,
+  parsePaxRecords,
+  roundUp,
+  storedBytes,
+  typeFlag,
+  type MetaKind,
+  type PaxOverrides,
+} from '../tar-header.js';
 
 export type TarMemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -47,26 +65,8 @@ export function tarIndexLimits(limits: Limits): TarIndexLimits {
   };
 }
 
-const BLOCK = 512;
 /** PAX headers may carry more than names (xattrs, comments); this is far above real use. */
 const MAX_PAX_BYTES = 1024 * 1024;
-
-export type Compression = 'gzip' | 'zstd' | 'xz' | 'bzip2';
-
-const COMPRESSION_MAGIC: { compression: Compression; magic: number[]; tool: string }[] = [
-  { compression: 'gzip', magic: [0x1f, 0x8b], tool: 'gunzip' },
-  { compression: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], tool: 'unzstd' },
-  { compression: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: 'unxz' },
-  { compression: 'bzip2', magic: [0x42, 0x5a, 0x68], tool: 'bunzip2' },
-];
-
-/** The compression `head` (the first bytes of a file) starts with, if any. */
-export function detectCompression(head: Buffer): Compression | undefined {
-  return COMPRESSION_MAGIC.find(({ magic }) => magic.every((b, i) => head[i] === b))?.compression;
-}
-
-/** Bytes `detectCompression` needs to see. */
-export const MAGIC_BYTES = 6;
 
 /** Strips `./` and `/` prefixes; a name that climbs out with `..` makes the archive unusable. */
 function normalizeMemberName(archive: string, raw: string): string {
@@ -93,89 +93,16 @@ function truncated(archive: string): DrydockError {
   );
 }
 
-function cString(block: Buffer, start: number, length: number): string {
-  const field = block.subarray(start, start + length);
-  const end = field.indexOf(0);
-  return field.subarray(0, end === -1 ? length : end).toString('utf8');
-}
-
-/** Octal, or GNU base-256 (high bit set) for values that do not fit, as sizes above 8 GiB. */
-function parseNumber(block: Buffer, start: number, length: number): number | undefined {
-  const field = block.subarray(start, start + length);
-  const first = field[0] ?? 0;
-  if (first & 0x80) {
-    if (first === 0xff) return undefined; // negative
-    let value = first & 0x7f;
-    for (const byte of field.subarray(1)) value = value * 256 + byte;
-    return Number.isSafeInteger(value) ? value : undefined;
-  }
-  const text = field
-    .toString('latin1')
-    .replace(/[\0 ]+$/, '')
-    .replace(/^ +/, '');
-  if (!/^[0-7]*$/.test(text)) return undefined;
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-function checksumMatches(block: Buffer): boolean {
-  const stored = parseNumber(block, 148, 8);
-  let unsigned = 8 * 0x20;
-  let signed = 8 * 0x20;
-  block.forEach((byte, i) => {
-    if (i >= 148 && i < 156) return;
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  });
-  return stored === unsigned || stored === signed;
-}
-
-/** PAX records: `<length> <key>=<value>\n`. Only the keys that change where a member is matter. */
-function parsePax(archive: string, offset: number, data: Buffer): Map<string, string> {
-  const records = new Map<string, string>();
-  let pos = 0;
-  while (pos < data.length) {
-    const space = data.indexOf(0x20, pos);
-    const length = space === -1 ? NaN : Number(data.toString('latin1', pos, space));
-    if (!Number.isSafeInteger(length) || length <= 0 || pos + length > data.length) {
-      if (data.subarray(pos).every((b) => b === 0)) break; // padding some writers leave
-      throw corrupt(archive, offset, 'malformed PAX record');
-    }
-    const record = data.toString('utf8', space + 1, pos + length - 1);
-    const eq = record.indexOf('=');
-    if (eq > 0) records.set(record.slice(0, eq), record.slice(eq + 1));
-    pos += length;
-  }
-  return records;
-}
-
-function memberType(flag: string): TarMemberType {
-  switch (flag) {
-    case '0':
-    case '7':
-      return 'file';
-    case '1':
-      return 'hardlink';
-    case '2':
-      return 'symlink';
-    case '5':
-      return 'dir';
-    default:
-      return 'other';
-  }
-}
-
-/** Like Go's archive/tar: these types never carry content, whatever their size field says. */
-const HEADER_ONLY_TYPES = new Set(['1', '2', '3', '4', '5', '6']);
-
-interface PendingNames {
-  path?: string;
-  linkpath?: string;
-  size?: number;
+function memberType(type: FileType | undefined): TarMemberType {
+  return type === 'file' || type === 'dir' || type === 'symlink' || type === 'hardlink'
+    ? type
+    : 'other';
 }
 
 class TarScanner {
   private readonly members = new Map<string, TarMember>();
-  private pending: PendingNames = {};
+  /** What PAX and GNU long-name headers say about the next member. */
+  private pending: PaxOverrides = {};
   private headers = 0;
 
   constructor(
@@ -199,11 +126,10 @@ class TarScanner {
     const compression = detectCompression(
       await this.readAt(0, Math.min(MAGIC_BYTES, this.fileSize)),
     );
-    const match = COMPRESSION_MAGIC.find((m) => m.compression === compression);
-    if (match) {
+    if (compression !== 'none') {
       throw new DrydockError(
         'unsupported',
-        `${this.archive} is compressed; decompress it first (${match.tool}) — drydock needs random access to the archive`,
+        `${this.archive} is compressed; decompress it first (${decompressionTool(compression)}) — drydock needs random access to the archive`,
       );
     }
   }
@@ -222,51 +148,51 @@ class TarScanner {
       throw limitExceeded(`the number of members of ${this.archive}`, `${this.limits.maxMembers}`);
     }
     if (!checksumMatches(block)) throw corrupt(this.archive, offset, 'bad header checksum');
-    const flag = String.fromCharCode(block[156] ?? 0).replace('\0', '0');
-    const headerSize = parseNumber(block, 124, 12);
-    if (headerSize === undefined) throw corrupt(this.archive, offset, 'bad size field');
+    const flag = typeFlag(block);
+    const headerSize = parseNumeric(block, 124, 12);
+    if (!(headerSize >= 0)) throw corrupt(this.archive, offset, 'bad size field');
     const dataOffset = offset + BLOCK;
-    if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
+    if (isMetaKind(flag)) {
       await this.readMetaHeader(flag, dataOffset, headerSize);
-      return dataOffset + padded(headerSize);
+      return dataOffset + roundUp(headerSize);
     }
-    const size = HEADER_ONLY_TYPES.has(flag) ? 0 : (this.pending.size ?? headerSize);
+    const rawName = this.pending.path ?? headerName(block);
+    const type = entryType(flag, rawName);
+    const size = storedBytes(type, this.pending.size ?? headerSize);
     if (dataOffset + size > this.fileSize) throw truncated(this.archive);
-    this.addMember(block, flag, dataOffset, size);
-    return dataOffset + padded(size);
+    this.addMember(rawName, type, this.pending.linkpath ?? headerLinkName(block), dataOffset, size);
+    this.pending = {};
+    return dataOffset + roundUp(size);
   }
 
-  private async readMetaHeader(flag: string, offset: number, size: number): Promise<void> {
-    const max = flag === 'L' || flag === 'K' ? this.limits.maxNameBytes + 1 : MAX_PAX_BYTES;
-    if (size > max) throw limitExceeded(`a ${flag} header in ${this.archive}`, `${max} bytes`);
+  private async readMetaHeader(kind: MetaKind, offset: number, size: number): Promise<void> {
+    const max = kind === 'L' || kind === 'K' ? this.limits.maxNameBytes + 1 : MAX_PAX_BYTES;
+    if (size > max) throw limitExceeded(`a ${kind} header in ${this.archive}`, `${max} bytes`);
     const data = await this.readAt(offset, size);
-    if (flag === 'L') this.pending.path = cString(data, 0, size);
-    if (flag === 'K') this.pending.linkpath = cString(data, 0, size);
-    if (flag === 'x') this.applyPax(parsePax(this.archive, offset, data), offset);
-  }
-
-  private applyPax(records: Map<string, string>, offset: number): void {
-    const path = records.get('path');
-    const linkpath = records.get('linkpath');
-    const size = records.get('size');
-    if (path !== undefined) this.pending.path = path;
-    if (linkpath !== undefined) this.pending.linkpath = linkpath;
-    if (size !== undefined) {
-      const value = Number(size);
-      if (!/^\d+$/.test(size) || !Number.isSafeInteger(value)) {
-        throw corrupt(this.archive, offset, `bad PAX size "${size}"`);
-      }
-      this.pending.size = value;
+    if (kind === 'L') this.pending.path = cString(data, 0, size);
+    else if (kind === 'K') this.pending.linkpath = cString(data, 0, size);
+    else {
+      // Global headers are checked but not applied, as in the layer reader.
+      const records = this.parsePax(data, offset);
+      if (kind === 'x') Object.assign(this.pending, records);
     }
   }
 
-  private addMember(block: Buffer, flag: string, offset: number, size: number): void {
-    const isPosix = block.toString('latin1', 257, 263) === 'ustar\0';
-    const prefix = isPosix ? cString(block, 345, 155) : '';
-    const headerName = cString(block, 0, 100);
-    const rawName = this.pending.path ?? (prefix ? `${prefix}/${headerName}` : headerName);
-    const linkTarget = this.pending.linkpath ?? cString(block, 157, 100);
-    this.pending = {};
+  private parsePax(data: Buffer, offset: number): PaxOverrides {
+    try {
+      return parsePaxRecords(data);
+    } catch (e) {
+      throw corrupt(this.archive, offset, `invalid PAX header: ${errorText(e)}`);
+    }
+  }
+
+  private addMember(
+    rawName: string,
+    type: FileType | undefined,
+    linkTarget: string,
+    offset: number,
+    size: number,
+  ): void {
     for (const name of [rawName, linkTarget]) {
       if (Buffer.byteLength(name) > this.limits.maxNameBytes) {
         throw limitExceeded(
@@ -277,15 +203,10 @@ class TarScanner {
     }
     const name = normalizeMemberName(this.archive, rawName);
     if (name === '') return; // the archive root, `./`
-    const type = memberType(flag);
-    const member: TarMember = { name, type, offset, size };
+    const member: TarMember = { name, type: memberType(type), offset, size };
     if (type === 'symlink' || type === 'hardlink') member.linkTarget = linkTarget;
     this.members.set(name, member); // as with tar, a later member of the same name wins
   }
-}
-
-function padded(size: number): number {
-  return Math.ceil(size / BLOCK) * BLOCK;
 }
 
 export class TarIndex {
@@ -314,11 +235,6 @@ export class TarIndex {
     }
   }
 
-  /** Every member name, in archive order. */
-  names(): string[] {
-    return [...this.members.keys()];
-  }
-
   /** Whether `name` is a member, links included. */
   has(name: string): boolean {
     return this.members.has(normalizeMemberName(this.file, name));
@@ -344,6 +260,11 @@ export class TarIndex {
     );
   }
 
+  /** A name is resolved; a member `resolve` already returned is used as it is. */
+  private fileMember(member: string | TarMember): TarMember {
+    return typeof member === 'string' ? this.resolve(member) : member;
+  }
+
   /** Symlinks are relative to their directory, hard links to the archive root. */
   private linkDestination(member: TarMember): string {
     const target = member.linkTarget ?? '';
@@ -362,23 +283,27 @@ export class TarIndex {
   }
 
   /** Streams a member's bytes; the file is opened first, so a vanished archive fails here. */
-  async openMember(name: string): Promise<Readable> {
-    const { offset, size } = this.resolve(name);
+  async openMember(member: string | TarMember): Promise<Readable> {
+    const { offset, size } = this.fileMember(member);
     if (size === 0) return Readable.from([]);
     const handle = await open(this.file, 'r');
     return handle.createReadStream({ start: offset, end: offset + size - 1 });
   }
 
   /** Reads a whole member; `what` names it in the error when it is larger than `maxBytes`. */
-  async readMember(name: string, maxBytes: number, what = `member "${name}"`): Promise<Buffer> {
-    const { offset, size } = this.resolve(name);
+  async readMember(
+    member: string | TarMember,
+    maxBytes: number,
+    what = `member "${typeof member === 'string' ? member : member.name}"`,
+  ): Promise<Buffer> {
+    const { offset, size } = this.fileMember(member);
     if (size > maxBytes) throw limitExceeded(`${what} of ${this.file}`, `${maxBytes} bytes`);
     return this.readAt(offset, size);
   }
 
   /** The first `length` bytes of a member (fewer if it is shorter). */
-  async readMemberHead(name: string, length: number): Promise<Buffer> {
-    const { offset, size } = this.resolve(name);
+  async readMemberHead(member: string | TarMember, length: number): Promise<Buffer> {
+    const { offset, size } = this.fileMember(member);
     return this.readAt(offset, Math.min(length, size));
   }
 

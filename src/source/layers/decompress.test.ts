@@ -5,6 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compress as zstdCompress } from 'zstd-napi';
 import { DEFAULT_LIMITS, DrydockError, type Limits } from '../../model/index.js';
+import { tarBuffer } from '../../../test/harness/tar-writer.js';
+import { analyzeLayer } from './analyze-layer.js';
 import { LayerDecompressor, detectCompression, type ByteBudget } from './decompress.js';
 
 const LAYER = 'sha256:' + 'ab'.repeat(32);
@@ -48,6 +50,9 @@ describe('detectCompression', () => {
     [[0x1f, 0x8b, 0x08, 0x00], 'gzip'],
     [[0x28, 0xb5, 0x2f, 0xfd], 'zstd'],
     [[0x28, 0xb5, 0x2f], 'none'],
+    [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00], 'xz'],
+    [[0xfd, 0x37, 0x7a, 0x58, 0x5a], 'none'],
+    [[0x42, 0x5a, 0x68, 0x39], 'bzip2'],
     [[0x75, 0x73, 0x74, 0x61], 'none'],
     [[], 'none'],
   ])('%j is %s', (bytes, expected) => {
@@ -56,6 +61,26 @@ describe('detectCompression', () => {
 });
 
 describe('LayerDecompressor', () => {
+  it.each([
+    ['xz', 'unxz'],
+    ['bzip2', 'bunzip2'],
+  ])('refuses an %s layer by name instead of reading it as a corrupt tar', async (tool, unpack) => {
+    const stored = execFileSync(tool, ['-c'], { input: tarBuffer([{ path: 'a', content: 'x' }]) });
+    const analysis = analyzeLayer(
+      Readable.from([stored]),
+      { index: 0, digest: LAYER, mediaType: 'application/vnd.oci.image.layer.v1.tar' },
+      {
+        limits: DEFAULT_LIMITS,
+        collectors: [],
+        budget: { remainingBytes: DEFAULT_LIMITS.maxImageBytes },
+      },
+    );
+    await expect(analysis).rejects.toMatchObject({
+      code: 'unsupported',
+      message: `layer ${LAYER} is ${tool}-compressed; drydock reads gzip, zstd and uncompressed layers — decompress it (${unpack}) and recompress it with gzip or zstd`,
+    });
+  });
+
   it.each([
     ['gzip', (b: Buffer) => gzipSync(b)],
     ['zstd', (b: Buffer) => zstdCompress(b)],

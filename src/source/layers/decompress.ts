@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import type ZstdBinding from 'zstd-napi/binding.js';
 import { DrydockError, limitExceeded, type Limits } from '../../model/index.js';
 
-export type Compression = 'gzip' | 'zstd' | 'none';
+export type Compression = 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'none';
 
 /** Decompressed bytes an image may still use; one object is shared by all layers of an image. */
 export interface ByteBudget {
@@ -24,8 +24,24 @@ export interface DecompressOptions {
   onCompressed?: (chunk: Buffer, totalBytes: number) => void;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+/**
+ * The one table of compression magic numbers (layers and archives alike); `tool` is what
+ * decompresses it, for messages. Layers may be gzip, zstd or plain; xz and bzip2 are recognised
+ * only to be refused by name instead of failing as a corrupt tar.
+ */
+const COMPRESSION_MAGIC: {
+  compression: Exclude<Compression, 'none'>;
+  magic: number[];
+  tool: string;
+}[] = [
+  { compression: 'gzip', magic: [0x1f, 0x8b], tool: 'gunzip' },
+  { compression: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], tool: 'unzstd' },
+  { compression: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: 'unxz' },
+  { compression: 'bzip2', magic: [0x42, 0x5a, 0x68], tool: 'bunzip2' },
+];
+
+/** Bytes `detectCompression` needs to see. */
+export const MAGIC_BYTES = Math.max(...COMPRESSION_MAGIC.map(({ magic }) => magic.length));
 /**
  * Large output chunks keep per-chunk overhead (stream machinery, hashing calls) low; zlib's
  * default of 16 KiB makes reading a layer almost twice as slow.
@@ -43,10 +59,13 @@ export function corruptLayer(layerName: string, detail: string, cause?: unknown)
 
 /** Media types lie (and Docker archives often say nothing), so the first bytes decide. */
 export function detectCompression(head: Uint8Array): Compression {
-  const startsWith = (magic: number[]): boolean => magic.every((byte, i) => head[i] === byte);
-  if (startsWith(GZIP_MAGIC)) return 'gzip';
-  if (startsWith(ZSTD_MAGIC)) return 'zstd';
-  return 'none';
+  const found = COMPRESSION_MAGIC.find(({ magic }) => magic.every((byte, i) => head[i] === byte));
+  return found?.compression ?? 'none';
+}
+
+/** The command that decompresses `compression` (for messages). */
+export function decompressionTool(compression: Exclude<Compression, 'none'>): string {
+  return COMPRESSION_MAGIC.find((m) => m.compression === compression)?.tool ?? compression;
 }
 
 /**
@@ -75,6 +94,7 @@ export class LayerDecompressor implements AsyncIterable<Buffer> {
     try {
       const head = await readHead(source);
       this.compression = detectCompression(Buffer.concat(head));
+      this.refuseUnsupported(this.compression);
       const compressed = this.countCompressed(prepend(head, source));
       for await (const chunk of this.decompress(compressed)) {
         this.countDecompressed(chunk.length);
@@ -83,6 +103,15 @@ export class LayerDecompressor implements AsyncIterable<Buffer> {
     } finally {
       await source.return?.();
     }
+  }
+
+  /** Read as tar, an xz or bzip2 layer would fail as a corrupt (or tampered) one. */
+  private refuseUnsupported(compression: Compression): void {
+    if (compression !== 'xz' && compression !== 'bzip2') return;
+    throw new DrydockError(
+      'unsupported',
+      `layer ${this.options.layerName} is ${compression}-compressed; drydock reads gzip, zstd and uncompressed layers — decompress it (${decompressionTool(compression)}) and recompress it with gzip or zstd`,
+    );
   }
 
   private decompress(compressed: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
@@ -132,7 +161,7 @@ interface DecodeProgress {
 async function readHead(source: AsyncIterator<Buffer>): Promise<Buffer[]> {
   const head: Buffer[] = [];
   let bytes = 0;
-  while (bytes < ZSTD_MAGIC.length) {
+  while (bytes < MAGIC_BYTES) {
     const next = await source.next();
     if (next.done === true) break;
     head.push(next.value);

@@ -11,6 +11,23 @@
  */
 import type { FileType, Limits } from '../../model/index.js';
 import { limitExceeded } from '../../model/index.js';
+import {
+  BLOCK,
+  checksumMatches,
+  cString,
+  entryType,
+  headerLinkName,
+  headerName,
+  isMetaKind,
+  padding,
+  parseNumeric,
+  parsePaxRecords,
+  roundUp,
+  storedBytes,
+  typeFlag,
+  type MetaKind,
+  type PaxOverrides,
+} from '../tar-header.js';
 import { corruptLayer } from './decompress.js';
 
 export interface TarHeader {
@@ -51,36 +68,9 @@ export interface TarReaderOptions {
   limits: Limits;
 }
 
-const BLOCK = 512;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
 /** Most bytes of one PAX header ('x' or 'g') or GNU long name/link ('L'/'K'). */
 const MAX_META_BYTES = 1024 * 1024;
-
-const ENTRY_TYPES: Record<string, FileType> = {
-  '0': 'file',
-  '\0': 'file',
-  '7': 'file',
-  '1': 'hardlink',
-  '2': 'symlink',
-  '3': 'char',
-  '4': 'block',
-  '5': 'dir',
-  '6': 'fifo',
-};
-
-type MetaKind = 'x' | 'g' | 'L' | 'K';
-const isMetaKind = (flag: string): flag is MetaKind =>
-  flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K';
-
-/** Values from PAX and GNU headers that override the next entry's own header fields. */
-interface Overrides {
-  path?: string;
-  linkpath?: string;
-  size?: number;
-  uid?: number;
-  gid?: number;
-  mtime?: number;
-}
 
 const enum State {
   Header,
@@ -113,9 +103,10 @@ export class TarParser {
     data: Buffer.alloc(0),
     fill: 0,
   };
-  private pending: Overrides = {};
+  /** Values from PAX and GNU headers that override the next entry's own header fields. */
+  private pending: PaxOverrides = {};
   private offset = 0;
-  entryCount = 0;
+  private entryCount = 0;
 
   constructor(
     private readonly visitor: TarVisitor,
@@ -221,8 +212,8 @@ export class TarParser {
     if (this.state === State.ZeroSeen) {
       throw this.corrupt('a zero block is followed by more entries instead of a second zero block');
     }
-    verifyChecksum(block, () => this.corrupt('tar header checksum mismatch'));
-    const flag = String.fromCharCode(block[156] ?? 0);
+    if (!checksumMatches(block)) throw this.corrupt('tar header checksum mismatch');
+    const flag = typeFlag(block);
     const size = this.numeric(block, 124, 12, 'size');
     if (isMetaKind(flag)) this.startMeta(flag, size);
     else this.onEntry(block, flag, size);
@@ -277,10 +268,10 @@ export class TarParser {
       this.skipThen(roundUp(storedSize));
       return;
     }
-    const size = type === 'file' ? storedSize : 0;
+    const size = storedBytes(type, storedSize);
     const header: TarHeader = {
       name,
-      linkName: overrides.linkpath ?? cString(block, 157, 100),
+      linkName: overrides.linkpath ?? headerLinkName(block),
       type,
       mode: this.numeric(block, 100, 8, 'mode'),
       uid: overrides.uid ?? this.numeric(block, 108, 8, 'uid'),
@@ -336,7 +327,7 @@ export class TarParser {
     return value;
   }
 
-  private parsePax(data: Buffer): Overrides {
+  private parsePax(data: Buffer): PaxOverrides {
     try {
       return parsePaxRecords(data);
     } catch (e) {
@@ -356,145 +347,8 @@ export async function readTar(
   chunks: AsyncIterable<Buffer>,
   visitor: TarVisitor,
   options: TarReaderOptions,
-): Promise<TarParser> {
+): Promise<void> {
   const parser = new TarParser(visitor, options);
   for await (const chunk of chunks) parser.write(chunk);
   parser.end();
-  return parser;
-}
-
-function entryType(flag: string, name: string): FileType | undefined {
-  // Pre-POSIX archives mark directories only by a trailing slash.
-  if (flag === '\0' && name.endsWith('/')) return 'dir';
-  return ENTRY_TYPES[flag];
-}
-
-function roundUp(size: number): number {
-  return size + padding(size);
-}
-
-function padding(size: number): number {
-  const rest = size % BLOCK;
-  return rest === 0 ? 0 : BLOCK - rest;
-}
-
-/** ustar splits long names into prefix + name; GNU headers use those bytes for other things. */
-function headerName(block: Buffer): string {
-  const name = cString(block, 0, 100);
-  const isPosix = block.toString('latin1', 257, 263) === 'ustar\0';
-  const prefix = isPosix ? cString(block, 345, 155) : '';
-  return prefix === '' ? name : `${prefix}/${name}`;
-}
-
-/** A NUL-terminated (or field-filling) string. */
-function cString(buf: Buffer, start: number, length: number): string {
-  const limit = start + length;
-  let end = buf.indexOf(0, start);
-  if (end === -1 || end > limit) end = limit;
-  return buf.toString('utf8', start, end);
-}
-
-/** Accepts both the unsigned and the historic signed sum, as GNU and Go do. */
-function verifyChecksum(block: Buffer, fail: () => Error): void {
-  const stored = parseNumeric(block, 148, 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  if (stored !== unsigned && stored !== signed) throw fail();
-}
-
-/** Octal text (space/NUL padded) or GNU base-256 binary; NaN when malformed or too large. */
-function parseNumeric(buf: Buffer, start: number, length: number): number {
-  const first = buf[start] ?? 0;
-  return first & 0x80 ? parseBase256(buf, start, length) : parseOctal(buf, start, length);
-}
-
-function parseOctal(buf: Buffer, start: number, length: number): number {
-  const end = start + length;
-  let i = start;
-  while (i < end && (buf[i] === 0x20 || buf[i] === 0)) i++;
-  let value = 0;
-  for (; i < end; i++) {
-    const c = buf[i] ?? 0;
-    if (c === 0 || c === 0x20) break;
-    if (c < 0x30 || c > 0x37) return NaN;
-    value = value * 8 + (c - 0x30);
-  }
-  for (; i < end; i++) {
-    const c = buf[i];
-    if (c !== 0 && c !== 0x20) return NaN;
-  }
-  return value;
-}
-
-/** Big-endian two's complement with the top bit of the first byte as the marker. */
-function parseBase256(buf: Buffer, start: number, length: number): number {
-  const negative = ((buf[start] ?? 0) & 0x40) !== 0;
-  let value = 0;
-  for (let i = start; i < start + length; i++) {
-    let byte = buf[i] ?? 0;
-    if (i === start) byte &= 0x7f;
-    if (negative) byte = (i === start ? 0x7f : 0xff) - byte;
-    value = value * 256 + byte;
-    if (value > Number.MAX_SAFE_INTEGER) return NaN;
-  }
-  return negative ? -(value + 1) : value;
-}
-
-/** `<length> <key>=<value>\n` records; unknown keys are ignored. */
-function parsePaxRecords(data: Buffer): Overrides {
-  const result: Overrides = {};
-  let pos = 0;
-  while (pos < data.length) {
-    if (data[pos] === 0) break; // some writers pad the data with NULs
-    const space = data.indexOf(0x20, pos);
-    const lengthText = space === -1 ? '' : data.toString('latin1', pos, space);
-    const length = /^[1-9][0-9]{0,7}$/.test(lengthText) ? Number(lengthText) : NaN;
-    const end = pos + length;
-    if (Number.isNaN(length) || end > data.length || data[end - 1] !== 0x0a) {
-      throw new Error('malformed record');
-    }
-    const record = data.toString('utf8', space + 1, end - 1);
-    const eq = record.indexOf('=');
-    if (eq <= 0) throw new Error('record without a key');
-    applyPaxRecord(result, record.slice(0, eq), record.slice(eq + 1));
-    pos = end;
-  }
-  return result;
-}
-
-function applyPaxRecord(into: Overrides, key: string, value: string): void {
-  switch (key) {
-    case 'path':
-    case 'linkpath':
-      if (value.includes('\0')) throw new Error(`${key} contains a NUL byte`);
-      into[key] = value;
-      return;
-    case 'size':
-    case 'uid':
-    case 'gid':
-      into[key] = paxInteger(key, value);
-      return;
-    case 'mtime':
-      into.mtime = paxTime(value);
-      return;
-  }
-}
-
-function paxInteger(key: string, value: string): number {
-  const n = /^[0-9]{1,16}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new Error(`invalid ${key} "${value.slice(0, 40)}"`);
-  return n;
-}
-
-/** Seconds with an optional fraction; kept to whole seconds. */
-function paxTime(value: string): number {
-  if (!/^-?[0-9]{1,16}(\.[0-9]*)?$/.test(value)) {
-    throw new Error(`invalid mtime "${value.slice(0, 40)}"`);
-  }
-  return Math.floor(Number(value));
 }
