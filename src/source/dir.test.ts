@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmod,
   link,
   mkdir,
   mkdtemp,
   readFile,
+  rename,
   rm,
   stat,
   symlink,
@@ -16,11 +18,32 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type SourceImage } from '../model/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  DEFAULT_LIMITS,
+  type LayerAnalysis,
+  type Limits,
+  type SourceImage,
+} from '../model/index.js';
 import { openDirectory } from './dir.js';
+import { analyzeLayer } from './layers/analyze-layer.js';
+
+/** Runs after every lstat, to swap a file between the walk's lstat and its open. */
+const afterLstat = vi.hoisted(() => ({
+  hook: undefined as ((path: string) => Promise<void>) | undefined,
+}));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs/promises')>();
+  const lstat = async (...args: Parameters<typeof fs.lstat>): Promise<unknown> => {
+    const stats = await fs.lstat(...args);
+    await afterLstat.hook?.(args[0].toString());
+    return stats;
+  };
+  return { ...fs, lstat };
+});
 
 const run = promisify(execFile);
+const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
 const options = { limits: DEFAULT_LIMITS };
 const longName = `long/${'n'.repeat(150)}`;
 const bigFile = Buffer.alloc(3 * 1024 * 1024 + 7, 'abc');
@@ -32,6 +55,7 @@ beforeEach(async () => {
   tree = join(dir, 'tree');
 });
 afterEach(async () => {
+  afterLstat.hook = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -65,6 +89,18 @@ async function openLayer(image: SourceImage): Promise<Readable> {
   const layer = image.layers[0];
   if (!layer) throw new Error('no layer');
   return image.openLayer(layer);
+}
+
+/** Reads the generated layer as the analyser does. */
+async function analyze(limits: Limits = DEFAULT_LIMITS): Promise<LayerAnalysis> {
+  const image = await resolveImage();
+  const layer = image.layers[0];
+  if (!layer) throw new Error('no layer');
+  return analyzeLayer(await image.openLayer(layer), layer, {
+    limits,
+    collectors: [],
+    budget: { remainingBytes: limits.maxImageBytes },
+  });
 }
 
 /** Pipes the generated layer into GNU tar with `args`; returns tar's stdout. */
@@ -147,14 +183,41 @@ describe('openDirectory', () => {
     stream.destroy();
   });
 
-  it('bounds the number of entries', async () => {
+  it('is bounded by the layer reader, as every layer is', async () => {
     await makeTree();
-    const [image] = await openDirectory(tree, {
-      limits: { ...DEFAULT_LIMITS, maxEntriesPerLayer: 3 },
-    }).resolve('all');
-    if (!image?.layers[0]) throw new Error('no layer');
-    const stream = await image.openLayer(image.layers[0]);
-    await expect(stream.toArray()).rejects.toMatchObject({ code: 'limit-exceeded' });
+    await expect(analyze({ ...DEFAULT_LIMITS, maxEntriesPerLayer: 3 })).rejects.toMatchObject({
+      code: 'limit-exceeded',
+    });
+  });
+
+  it('reads files whose names are not UTF-8', async () => {
+    await mkdir(tree);
+    const raw = Buffer.concat([Buffer.from(`${tree}/caf`), Buffer.from([0xff])]);
+    await writeFile(raw, 'latin-1 name');
+    await writeFile(join(tree, 'next'), 'after it');
+    const { entries } = await analyze();
+    expect(entries.map((e) => [e.path, e.sha256])).toEqual([
+      ['/caf\ufffd', sha256('latin-1 name')],
+      ['/next', sha256('after it')],
+    ]);
+  });
+
+  it.each([
+    ['a symlink out of the tree', (path: string) => symlink(join(dir, 'secret'), path)],
+    ['a FIFO', (path: string) => run('mkfifo', [path])],
+    ['another file', (path: string) => writeFile(path, 'OTHER!')],
+  ])('fails when a file becomes %s after the walk saw it', async (_, replace) => {
+    await mkdir(tree);
+    await writeFile(join(dir, 'secret'), 'SECRET');
+    const victim = join(tree, 'victim');
+    await writeFile(victim, 'victim'); // as long as the secret, so a read of it would pass
+    afterLstat.hook = async (path) => {
+      if (path !== victim) return;
+      // Made while the victim exists, so that it cannot get the victim's inode number.
+      await replace(`${victim}.new`);
+      await rename(`${victim}.new`, victim);
+    };
+    await expect(analyze()).rejects.toThrow(`${victim} changed while drydock was reading it`);
   });
 
   it('refuses a path that is not a directory', async () => {

@@ -4,15 +4,15 @@
  * (one directory listing and one file stream at a time), and symlinks are recorded, never
  * followed, so nothing outside the directory is read.
  */
-import type { BigIntStats } from 'node:fs';
-import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants, type BigIntStats } from 'node:fs';
+import { lstat, open, readdir, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { addAbortSignal, Readable } from 'node:stream';
-import { DrydockError, limitExceeded } from '../model/index.js';
+import { DrydockError } from '../model/index.js';
 import type { ImageConfigFile, ImageSource, LayerDescriptor, Limits } from '../model/index.js';
 import { tarEnd, tarHeader, tarPadding, type TarHeader } from './tar-writer.js';
 
 export interface DirectoryOptions {
+  /** Unused: the layer reader enforces the limits on the generated tar like on any other. */
   limits: Limits;
 }
 
@@ -30,11 +30,17 @@ const OCI_ARCHITECTURES: Record<string, string> = {
   loong64: 'loong64',
 };
 
-function unreadable(path: string, e: unknown): DrydockError {
+/**
+ * No symlink may be followed at the last step, and a FIFO put in a file's place must not block
+ * the open: what was opened is then checked against what the walk saw.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+function unreadable(path: Buffer, e: unknown): DrydockError {
   const why = (e as NodeJS.ErrnoException).code ?? String(e);
   return new DrydockError(
     'invalid-argument',
-    `cannot read ${path} (${why}); drydock must read every file of the directory — run it as a user who can, or remove the file`,
+    `cannot read ${path.toString()} (${why}); drydock must read every file of the directory — run it as a user who can, or remove the file`,
     { cause: e },
   );
 }
@@ -47,25 +53,40 @@ function deviceNumbers(rdev: bigint): { devMajor: number; devMinor: number } {
   };
 }
 
+function changed(path: Buffer, detail: string): DrydockError {
+  return new DrydockError(
+    'invalid-argument',
+    `${path.toString()} changed while drydock was reading it (${detail}); analyse a directory that is not being written to`,
+  );
+}
+
 interface WalkEntry {
   /** Path inside the image, without a leading slash: `usr/bin/env`. */
   name: string;
-  /** Path on disk. */
-  path: string;
+  /**
+   * Path on disk, as bytes: file names need not be UTF-8, and a decoded name with U+FFFD in it
+   * names no file.
+   */
+  path: Buffer;
   stats: BigIntStats;
 }
 
-/** Depth-first, each directory's entries in sorted order; lstat, so symlinks stay links. */
-async function* walk(dir: string, prefix: string): AsyncGenerator<WalkEntry> {
-  let names: string[];
+const SLASH = Buffer.from('/');
+
+/** Depth-first, each directory's entries in byte order; lstat, so symlinks stay links. */
+async function* walk(dir: Buffer, prefix: string): AsyncGenerator<WalkEntry> {
+  let names: Buffer[];
   try {
-    names = (await readdir(dir)).sort();
+    names = (await readdir(dir, { encoding: 'buffer' })).sort((a, b) => Buffer.compare(a, b));
   } catch (e) {
     throw unreadable(dir, e);
   }
   for (const entryName of names) {
-    const path = join(dir, entryName);
-    const name = prefix + entryName;
+    const path = Buffer.concat(
+      dir.at(-1) === SLASH[0] ? [dir, entryName] : [dir, SLASH, entryName],
+    );
+    // Tar names are UTF-8 text: other bytes become U+FFFD there, never in the paths read.
+    const name = prefix + entryName.toString('utf8');
     let stats: BigIntStats;
     try {
       stats = await lstat(path, { bigint: true });
@@ -77,14 +98,34 @@ async function* walk(dir: string, prefix: string): AsyncGenerator<WalkEntry> {
   }
 }
 
-/** Streams exactly `size` bytes of a regular file; a file that shrank meanwhile is an error. */
-async function* fileContent(path: string, size: number): AsyncGenerator<Buffer> {
-  let handle;
+/**
+ * Opens the regular file the walk saw at `path`, and fails if another file has taken its place
+ * (a symlink out of the tree, a FIFO that would never end).
+ */
+async function openSameFile(path: Buffer, seen: BigIntStats): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, OPEN_FLAGS);
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw changed(path, 'now a symlink');
     throw unreadable(path, e);
   }
+  try {
+    const now = await handle.stat({ bigint: true });
+    if (!now.isFile() || now.dev !== seen.dev || now.ino !== seen.ino) {
+      throw changed(path, 'another file took its place');
+    }
+    return handle;
+  } catch (e) {
+    await handle.close();
+    throw e instanceof DrydockError ? e : unreadable(path, e);
+  }
+}
+
+/** Streams exactly `size` bytes of a regular file; a file that shrank meanwhile is an error. */
+async function* fileContent(path: Buffer, stats: BigIntStats): AsyncGenerator<Buffer> {
+  const size = Number(stats.size);
+  const handle = await openSameFile(path, stats);
   if (size === 0) {
     await handle.close();
     return;
@@ -98,43 +139,19 @@ async function* fileContent(path: string, size: number): AsyncGenerator<Buffer> 
   } catch (e) {
     throw unreadable(path, e);
   }
-  if (read !== size) {
-    throw new DrydockError(
-      'invalid-argument',
-      `${path} changed while drydock was reading it (${read} of ${size} bytes); analyse a directory that is not being written to`,
-    );
-  }
+  if (read !== size) throw changed(path, `${read} of ${size} bytes`);
   yield tarPadding(size);
 }
 
 class TreeTar {
   /** First name seen for each (dev, ino) of a multiply-linked file: later ones are hard links. */
   private readonly linkNames = new Map<string, string>();
-  private entries = 0;
 
-  constructor(
-    private readonly root: string,
-    private readonly limits: Limits,
-  ) {}
+  constructor(private readonly root: string) {}
 
   async *chunks(): AsyncGenerator<Buffer> {
-    for await (const entry of walk(this.root, '')) {
-      this.checkLimits(entry);
-      yield* this.entryChunks(entry);
-    }
+    for await (const entry of walk(Buffer.from(this.root), '')) yield* this.entryChunks(entry);
     yield tarEnd();
-  }
-
-  private checkLimits({ name }: WalkEntry): void {
-    if (++this.entries > this.limits.maxEntriesPerLayer) {
-      throw limitExceeded(
-        `the number of files in ${this.root}`,
-        `${this.limits.maxEntriesPerLayer}`,
-      );
-    }
-    if (Buffer.byteLength(name) > this.limits.maxPathBytes) {
-      throw limitExceeded(`the path ${join(this.root, name)}`, `${this.limits.maxPathBytes} bytes`);
-    }
   }
 
   private async *entryChunks({ name, path, stats }: WalkEntry): AsyncGenerator<Buffer> {
@@ -157,7 +174,7 @@ class TreeTar {
 
   private async *fileChunks(
     header: TarHeader,
-    path: string,
+    path: Buffer,
     stats: BigIntStats,
   ): AsyncGenerator<Buffer> {
     if (stats.nlink > 1n) {
@@ -170,7 +187,7 @@ class TreeTar {
       this.linkNames.set(key, header.name);
     }
     const size = Number(stats.size);
-    const content = fileContent(path, size);
+    const content = fileContent(path, stats);
     // Open the file before its header goes out, so an unreadable file fails with its name.
     const first = await content.next();
     try {
@@ -188,7 +205,7 @@ type ContentlessKind = Pick<TarHeader, 'type' | 'linkTarget' | 'devMajor' | 'dev
 
 /** The type of an entry other than a regular file, with its link or device numbers. */
 async function contentlessKind(
-  path: string,
+  path: Buffer,
   stats: BigIntStats,
 ): Promise<ContentlessKind | undefined> {
   if (stats.isDirectory()) return { type: 'dir' };
@@ -199,7 +216,7 @@ async function contentlessKind(
   return undefined; // a socket: tar cannot hold one, and it has no content (GNU tar skips them too)
 }
 
-async function readLink(path: string): Promise<string> {
+async function readLink(path: Buffer): Promise<string> {
   try {
     return await readlink(path);
   } catch (e) {
@@ -227,7 +244,7 @@ async function checkIsDirectory(dir: string): Promise<void> {
 }
 
 /** The root filesystem at `dir` as a one-layer image whose layer is made on the fly. */
-export function openDirectory(dir: string, options: DirectoryOptions): ImageSource {
+export function openDirectory(dir: string, _options: DirectoryOptions): ImageSource {
   const name = `dir:${dir}`;
   const layer: LayerDescriptor = { index: 0, mediaType: DIRECTORY_LAYER_MEDIA_TYPE };
   return {
@@ -243,7 +260,7 @@ export function openDirectory(dir: string, options: DirectoryOptions): ImageSour
           async openLayer(_layer, layerSignal) {
             layerSignal?.throwIfAborted();
             await checkIsDirectory(dir); // it may be gone since resolve
-            const tar = new TreeTar(dir, options.limits).chunks();
+            const tar = new TreeTar(dir).chunks();
             const stream = Readable.from(tar, { objectMode: false });
             return layerSignal ? addAbortSignal(layerSignal, stream) : stream;
           },

@@ -135,6 +135,49 @@ describe('squashLayers', () => {
     expect(tree.captured('/usr/bin/perl')?.data.toString()).toBe('perl');
   });
 
+  it('resolves hard links to files of the same layer, chains of links included', async () => {
+    const tree = await squash(
+      [
+        [
+          { path: 'var/lib/dpkg/status', content: 'Package: a\n' },
+          { path: 'status-link', type: 'hardlink', linkTarget: 'var/lib/dpkg/status' },
+          { path: 'second-link', type: 'hardlink', linkTarget: 'status-link' },
+        ],
+      ],
+      [wantAll(['/var/lib/dpkg/status', '/status-link'])],
+    );
+    for (const path of ['/status-link', '/second-link']) {
+      expect(tree.get(path)).toMatchObject({
+        type: 'hardlink',
+        size: 11,
+        sha256: sha256('Package: a\n'),
+      });
+      expect(tree.captured(path)).toEqual({
+        path,
+        data: Buffer.from('Package: a\n'),
+        truncated: false,
+      });
+    }
+  });
+
+  it('never gives a hard link the content of a later file at its target path', async () => {
+    // The target is rewritten later in the same layer: the link is the first file, whose
+    // capture the layer did not keep.
+    const tree = await squash(
+      [
+        [
+          { path: 'conf', content: 'first' },
+          { path: 'link', type: 'hardlink', linkTarget: 'conf' },
+          { path: 'conf', content: 'second' },
+        ],
+      ],
+      [wantAll(['/conf'])],
+    );
+    expect(tree.get('/link')?.sha256).toBe(sha256('first'));
+    expect(tree.captured('/link')).toBeUndefined();
+    expect(tree.captured('/conf')?.data.toString()).toBe('second');
+  });
+
   it('does not change the layer results it squashes (they may be cached)', async () => {
     const input = await layers([
       [{ path: 'f', content: 'f' }],

@@ -112,18 +112,27 @@ class TreeBuilder {
     for (const dir of analysis.opaqueDirs) this.removeDescendants(dir);
     for (const path of analysis.whiteouts) this.remove(path);
     const captured = new Map(analysis.captured.map((file) => [file.path, file]));
+    // A layer keeps one capture per path, that of the last entry there; an earlier entry at the
+    // same path must not get it, or a hard link made to it in between would.
+    const owners = new Map<string, LayerFileEntry>();
+    if (captured.size > 0) {
+      for (const entry of analysis.entries)
+        if (captured.has(entry.path)) owners.set(entry.path, entry);
+    }
     for (const entry of analysis.entries) {
       const visible = visibleEntry(entry, analysis.digest, index);
-      const capture = captured.get(entry.path) ?? this.resolveLowerHardLink(visible);
+      const capture =
+        owners.get(entry.path) === entry ? captured.get(entry.path) : this.resolveHardLink(visible);
       this.put(visible, capture);
     }
   }
 
-  /** A hard link to a lower layer's file takes that file's size, digests and kept content. */
-  private resolveLowerHardLink(link: FileEntry): CapturedFile | undefined {
-    if (link.type !== 'hardlink' || link.sha256 !== undefined || link.linkTarget === undefined) {
-      return undefined;
-    }
+  /**
+   * A hard link takes its target's size, digests and kept content. Entries apply in order, so the
+   * target is in the tree whether an earlier entry of this layer or a lower layer wrote it.
+   */
+  private resolveHardLink(link: FileEntry): CapturedFile | undefined {
+    if (link.type !== 'hardlink' || link.linkTarget === undefined) return undefined;
     const target = this.files.get(link.linkTarget);
     if (target?.sha256 === undefined) return undefined;
     link.size = target.size;

@@ -13,12 +13,14 @@ import type {
   LayerFileEntry,
   Limits,
 } from '../../model/index.js';
+import { digestMismatch } from '../../model/index.js';
+import { parseDigest } from '../digest.js';
 import { LayerDecompressor, type ByteBudget } from './decompress.js';
 import { baseName, childPath, normalizeEntryPath, parentPath } from './paths.js';
 import { readTar, type TarContentSink, type TarHeader, type TarVisitor } from './tar-reader.js';
 
 /** Bump whenever the analysis of the same bytes would come out different; it keys the cache. */
-export const LAYER_ANALYZER_VERSION = 1;
+export const LAYER_ANALYZER_VERSION = 2;
 
 export interface AnalyzeLayerOptions {
   limits: Limits;
@@ -56,7 +58,14 @@ export async function analyzeLayer(
     },
   });
   const reader = new LayerReader(options);
-  await readTar(decompressed, reader, { layerName, limits: options.limits });
+  // Only layers whose blob digest does not tie them to the image pay for a second hash.
+  const diffIdCheck =
+    layer.verifyDiffId === true && layer.diffId !== undefined
+      ? { expected: layer.diffId, hash: createHash(parseDigest(layer.diffId).algorithm) }
+      : undefined;
+  const tar = diffIdCheck === undefined ? decompressed : hashed(decompressed, diffIdCheck.hash);
+  await readTar(tar, reader, { layerName, limits: options.limits });
+  if (diffIdCheck !== undefined) checkDiffId(layerName, diffIdCheck.expected, diffIdCheck.hash);
   return {
     digest: layer.digest ?? `sha256:${blobHash?.digest('hex') ?? ''}`,
     mediaType: layer.mediaType,
@@ -64,6 +73,26 @@ export async function analyzeLayer(
     uncompressedSize: decompressed.decompressedBytes,
     ...reader.result(),
   };
+}
+
+/** Passes the chunks on, hashing each before the tar reader (which may reuse it) sees it. */
+async function* hashed(chunks: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/** The whole uncompressed stream, end-of-archive blocks and trailing bytes included. */
+function checkDiffId(layerName: string, expected: string, hash: Hash): void {
+  const actual = `${parseDigest(expected).algorithm}:${hash.digest('hex')}`;
+  if (actual !== expected.toLowerCase()) {
+    throw digestMismatch(
+      `layer ${layerName} does not match the image config's diff_id`,
+      expected,
+      actual,
+    );
+  }
 }
 
 type LayerContents = Pick<
@@ -78,8 +107,6 @@ class LayerReader implements TarVisitor {
   private readonly opaqueDirs: string[] = [];
   /** By path; a later entry for the same path drops an earlier capture. */
   private readonly captured = new Map<string, CapturedFile>();
-  /** The latest entry for each path, for hard links to earlier entries. */
-  private readonly byPath = new Map<string, LayerFileEntry>();
   private readonly warnings: string[] = [];
   private droppedWarnings = 0;
 
@@ -99,9 +126,8 @@ class LayerReader implements TarVisitor {
     }
     const entry = this.toEntry(path, header);
     this.entries.push(entry);
-    this.byPath.set(path, entry);
     this.captured.delete(path);
-    if (entry.type === 'hardlink') this.resolveHardLink(entry);
+    // Hard links keep size 0 and no digest here: the squash resolves them all, this layer's too.
     return entry.type === 'file' ? this.contentSink(entry) : undefined;
   }
 
@@ -160,19 +186,6 @@ class LayerReader implements TarVisitor {
       } else {
         this.whiteouts.push(childPath(dir, hidden));
       }
-    }
-  }
-
-  /** Same-layer targets are known already; lower-layer ones are resolved when squashing. */
-  private resolveHardLink(link: LayerFileEntry): void {
-    const target = link.linkTarget === undefined ? undefined : this.byPath.get(link.linkTarget);
-    if (target?.sha256 === undefined) return;
-    link.size = target.size;
-    link.sha256 = target.sha256;
-    if (target.md5 !== undefined) link.md5 = target.md5;
-    const capture = this.captured.get(target.path);
-    if (capture !== undefined && this.captureLimit(link) !== undefined) {
-      this.captured.set(link.path, { ...capture, path: link.path });
     }
   }
 
