@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(docker-registry skopeo zstd apache2-utils openssl)
+apt_packages=(
+  docker-registry skopeo zstd apache2-utils openssl
+  # oracles for the catalogers: real package databases and the tools that list them
+  debootstrap rpm db5.3-util ruby python3-requests libcommons-lang3-java
+)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -14,6 +14,7 @@ import {
   type LayerAnalysis,
   type Limits,
 } from '../src/model/index.js';
+import { rawBytesCollector } from '../src/catalog/collectors.js';
 import { analyzeLayer } from '../src/source/layers/analyze-layer.js';
 import { squashLayers } from '../src/source/squash.js';
 import { tarBuffer, type TarEntry } from './harness/tar-writer.js';
@@ -30,12 +31,12 @@ const limits: Limits = {
   maxSymlinkHops: 10,
 };
 
-const keepEverything: FileCollector = {
+const keepEverything: FileCollector = rawBytesCollector({
   name: 'fuzz',
   version: 1,
   maxBytes: 256,
   wants: () => true,
-};
+});
 
 const entries: TarEntry[] = [
   { path: 'etc', type: 'dir' },

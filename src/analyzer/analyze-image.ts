@@ -14,6 +14,7 @@ import type {
   ProgressListener,
   SourceImage,
 } from '../model/index.js';
+import type { ImageCataloger } from '../catalog/catalog-image.js';
 import { analyzerKey, type LayerCache } from '../source/layer-cache.js';
 import { analyzeLayer } from '../source/layers/analyze-layer.js';
 import type { ByteBudget } from '../source/layers/decompress.js';
@@ -24,7 +25,10 @@ const DEFAULT_LAYER_CONCURRENCY = 3;
 
 export interface AnalyzeOptions {
   limits: Limits;
+  /** Collectors to run besides the cataloger's. */
   collectors: readonly FileCollector[];
+  /** Content analysis (packages, distro, secrets); without it only files and metadata. */
+  cataloger?: ImageCataloger;
   /** Layer results by digest; without it every layer is read. */
   cache?: LayerCache;
   /** Also compute md5 of regular files. */
@@ -48,7 +52,11 @@ export async function analyzeImage(
   image: SourceImage,
   options: AnalyzeOptions,
 ): Promise<ImageResult> {
-  const { layers, warnings } = await readLayers(image, options);
+  const { cataloger } = options;
+  const collectors = cataloger
+    ? [...options.collectors, ...cataloger.collectors]
+    : options.collectors;
+  const { layers, warnings } = await readLayers(image, { ...options, collectors });
   const tree = squashLayers(
     layers.map((analysis, index) => ({ analysis, index })),
     options.limits,
@@ -57,11 +65,18 @@ export async function analyzeImage(
   const layerWarnings = layers.flatMap((layer, index) =>
     layer.warnings.map((w) => `${image.name}: layer ${index} (${layer.digest}): ${w}`),
   );
+  const catalogued = cataloger?.catalog(tree);
   return {
     analysis: {
       metadata: metadata.metadata,
       files: [...tree.entries()],
-      warnings: [...layerWarnings, ...metadata.warnings, ...warnings],
+      content: catalogued?.content,
+      warnings: [
+        ...layerWarnings,
+        ...metadata.warnings,
+        ...warnings,
+        ...(catalogued?.warnings.map((w) => `${image.name}: ${w}`) ?? []),
+      ],
     },
     tree,
   };

@@ -37,7 +37,7 @@ function analysis(digest: string, compressedSize: number, uncompressedSize: numb
     entries,
     whiteouts: [],
     opaqueDirs: [],
-    captured: [],
+    collected: [],
     warnings: [],
   };
   return result;

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { analyzeSource } from '../analyzer/analyze-image.js';
 import { openSource } from '../analyzer/open-source.js';
+import type { ImageCataloger } from '../catalog/catalog-image.js';
 import { loadConfig } from '../config/config.js';
 import { DrydockError } from '../model/index.js';
 import type { ImageAnalysis, PlatformSelector, SourceImage } from '../model/index.js';
@@ -129,6 +130,7 @@ export async function analyzeForCli(
   spec: string,
   options: CommonOptions,
   command: Command,
+  cataloger?: ImageCataloger,
 ): Promise<ImageAnalysis[]> {
   const login = await loginFrom(options, command);
   const config = await loadConfig(options.config);
@@ -152,6 +154,7 @@ export async function analyzeForCli(
     const results = await analyzeSource(source, options.platform, {
       limits: config.limits,
       collectors: [],
+      cataloger,
       cache: options.cache ? new LayerCache(options.cacheDir ?? config.cacheDir) : undefined,
       md5: options.md5,
       dockerfile,

@@ -1,6 +1,7 @@
 /** The result of analysing one image: its metadata and its squashed file inventory. */
 import type { ContainerConfig, Digest, HistoryEntry } from './image.js';
 import type { FileEntry } from './files.js';
+import type { ImageContent } from './packages.js';
 
 export interface LayerSummary {
   index: number;
@@ -54,5 +55,7 @@ export interface ImageAnalysis {
   metadata: ImageMetadata;
   /** The squashed tree, sorted by path. */
   files: FileEntry[];
+  /** What the catalogers found; absent when none ran. */
+  content?: ImageContent;
   warnings: string[];
 }

@@ -27,28 +27,45 @@ export interface LayerFileEntry {
   devMinor?: number;
 }
 
-/** Content of a file that a collector asked the layer reader to keep. */
-export interface CapturedFile {
-  path: string;
-  /** The bytes, up to the collector's limit. */
-  data: Buffer;
-  /** True when the file was larger than the limit and `data` holds only its start. */
-  truncated: boolean;
+/** What a collector is told about a regular file before its content streams past. */
+export interface CollectableFile {
+  /** Absolute, normalised path inside the image root. */
+  readonly path: string;
+  /** Content size from the tar header. */
+  readonly size: number;
+  /** Permission bits (0o755, suid 0o4000 …). */
+  readonly mode: number;
+}
+
+/** Reads one file's content as it streams past (chunks are views: copy what you keep). */
+export interface CollectorSink {
+  write(chunk: Buffer): void;
+  /**
+   * What to keep of this file: any value `structuredClone` can copy (it is cached with the
+   * layer), or undefined for nothing. Runs while the layer is read, so keep it small.
+   */
+  end(): unknown;
 }
 
 /**
- * Asks the layer reader to keep the contents of some files while they stream past, so that
- * catalogers can parse them later without the layer. Its version is part of the layer cache key.
+ * Asks the layer reader to look at some files while they stream past and keep what it learns
+ * (the bytes of a dpkg status file, the packages inside a jar), so catalogers can work later
+ * without the layer. Its name and version are part of the layer cache key.
  */
 export interface FileCollector {
   /** Stable name, e.g. `dpkg-status`. */
   readonly name: string;
-  /** Bump when `wants` or the kept bytes change, so cached layer results are not reused. */
+  /** Bump when what is kept changes, so cached layer results are not reused. */
   readonly version: number;
-  /** Whether to keep the file at this normalised absolute path (size is the tar entry size). */
-  wants(path: string, size: number): boolean;
-  /** Most bytes kept of one file. */
-  readonly maxBytes: number;
+  /** A sink for a file this collector wants, or undefined. Called for every regular file. */
+  open(file: CollectableFile): CollectorSink | undefined;
+}
+
+/** What one collector kept of one file. */
+export interface CollectedFile {
+  path: string;
+  collector: string;
+  value: unknown;
 }
 
 /** What reading one layer yields: small, cacheable by layer digest and analyser versions. */
@@ -66,8 +83,8 @@ export interface LayerAnalysis {
   whiteouts: string[];
   /** Directories whose lower-layer contents this layer hides (`.wh..wh..opq`). */
   opaqueDirs: string[];
-  /** Files kept for collectors, keyed by path. */
-  captured: CapturedFile[];
+  /** What collectors kept, for the last entry of each path in this layer. */
+  collected: CollectedFile[];
   /** Things worth telling the user that did not stop the analysis (e.g. a `..` path clamped). */
   warnings: string[];
 }

@@ -2,6 +2,7 @@
 export * from './image.js';
 export * from './files.js';
 export * from './source.js';
+export * from './packages.js';
 export * from './analysis.js';
 export * from './limits.js';
 export * from './errors.js';

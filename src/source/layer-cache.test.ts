@@ -33,7 +33,13 @@ function sampleAnalysis(writer = 'test', entries = 3): LayerAnalysis {
     })),
     whiteouts: ['/etc/gone'],
     opaqueDirs: ['/var/cache'],
-    captured: [{ path: '/etc/os-release', data: Buffer.from(`ID=${writer}\n`), truncated: false }],
+    collected: [
+      {
+        path: '/etc/os-release',
+        collector: 'os-release',
+        value: { data: Buffer.from(`ID=${writer}\n`), truncated: false },
+      },
+    ],
     warnings: [writer],
   };
 }
@@ -47,12 +53,12 @@ afterEach(async () => {
 });
 
 describe('analyzerKey', () => {
-  const dpkg: FileCollector = { name: 'dpkg', version: 1, maxBytes: 1 << 20, wants: () => true };
-  const npm: FileCollector = { name: 'npm', version: 3, maxBytes: 1 << 16, wants: () => false };
+  const dpkg: FileCollector = { name: 'dpkg', version: 1, open: () => undefined };
+  const npm: FileCollector = { name: 'npm', version: 3, open: () => undefined };
 
   it('names the analyser and every collector, in any order', () => {
     expect(analyzerKey([dpkg, npm])).toBe(
-      `layer-analyzer@${LAYER_ANALYZER_VERSION};dpkg@1/1048576;npm@3/65536;md5=false`,
+      `layer-analyzer@${LAYER_ANALYZER_VERSION};dpkg@1;npm@3;md5=false`,
     );
     expect(analyzerKey([npm, dpkg])).toBe(analyzerKey([dpkg, npm]));
   });
@@ -74,14 +80,15 @@ describe('LayerCache', () => {
     expect(() => cache.key('sha256:../../../etc', KEY)).toThrow(DrydockError);
   });
 
-  it('round-trips an analysis, captured bytes included', async () => {
+  it('round-trips an analysis, kept bytes included', async () => {
     const cache = new LayerCache(dir);
     expect(await cache.get(DIGEST, KEY)).toBeUndefined();
     const analysis = sampleAnalysis();
     await cache.put(DIGEST, KEY, analysis);
     const back = await cache.get(DIGEST, KEY);
     expect(back).toEqual(analysis);
-    expect(Buffer.isBuffer(back?.captured[0]?.data)).toBe(true);
+    const value = back?.collected[0]?.value as { data: unknown } | undefined;
+    expect(Buffer.isBuffer(value?.data)).toBe(true);
     expect(await cache.get(DIGEST, `${KEY}-other`)).toBeUndefined();
     expect(await cache.get(OTHER, KEY)).toBeUndefined();
   });

@@ -20,7 +20,7 @@ const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** Bump when the stored record's shape changes. */
-const RECORD_FORMAT = 1;
+const RECORD_FORMAT = 2;
 
 interface CacheRecord {
   format: number;
@@ -37,7 +37,7 @@ export function analyzerKey(
   collectors: readonly FileCollector[],
   options: { md5?: boolean } = {},
 ): string {
-  const parts = collectors.map((c) => `${c.name}@${c.version}/${c.maxBytes}`).sort();
+  const parts = collectors.map((c) => `${c.name}@${c.version}`).sort();
   return [`layer-analyzer@${LAYER_ANALYZER_VERSION}`, ...parts, `md5=${options.md5 === true}`].join(
     ';',
   );
@@ -130,7 +130,7 @@ function isAnalysis(value: unknown): value is LayerAnalysis {
     Array.isArray(a.entries) &&
     Array.isArray(a.whiteouts) &&
     Array.isArray(a.opaqueDirs) &&
-    Array.isArray(a.captured) &&
+    Array.isArray(a.collected) &&
     Array.isArray(a.warnings)
   );
 }

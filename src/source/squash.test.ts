@@ -12,17 +12,25 @@ import {
 import { tarBuffer, type TarEntry } from '../../test/harness/tar-writer.js';
 import { seededRandom } from '../../test/harness/random.js';
 import { analyzeLayer } from './layers/analyze-layer.js';
+import { rawBytesCollector, type KeptBytes } from '../catalog/collectors.js';
 import { squashLayers, type FileTree } from './squash.js';
 
 const digestOf = (index: number): string => `sha256:${String(index).repeat(64).slice(0, 64)}`;
 const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
 
-const wantAll = (paths: string[]): FileCollector => ({
-  name: 'test',
-  version: 1,
-  maxBytes: 1024,
-  wants: (path) => paths.includes(path),
-});
+const wantAll = (paths: string[]): FileCollector =>
+  rawBytesCollector({
+    name: 'test',
+    version: 1,
+    maxBytes: 1024,
+    wants: ({ path }) => paths.includes(path),
+  });
+
+/** What the test collector kept at `path`, as text. */
+const kept = (tree: FileTree, path: string, resolved = false): string | undefined => {
+  const value = resolved ? tree.collectedResolved(path, 'test') : tree.collected(path, 'test');
+  return (value as KeptBytes | undefined)?.data.toString();
+};
 
 async function layers(
   specs: TarEntry[][],
@@ -132,7 +140,7 @@ describe('squashLayers', () => {
       sha256: sha256('perl'),
       layerIndex: 1,
     });
-    expect(tree.captured('/usr/bin/perl')?.data.toString()).toBe('perl');
+    expect(kept(tree, '/usr/bin/perl')).toBe('perl');
   });
 
   it('resolves hard links to files of the same layer, chains of links included', async () => {
@@ -152,11 +160,8 @@ describe('squashLayers', () => {
         size: 11,
         sha256: sha256('Package: a\n'),
       });
-      expect(tree.captured(path)).toEqual({
-        path,
-        data: Buffer.from('Package: a\n'),
-        truncated: false,
-      });
+      expect(kept(tree, path)).toBe('Package: a\n');
+      expect(tree.collectedBy('test').map((file) => file.path)).toContain(path);
     }
   });
 
@@ -174,8 +179,8 @@ describe('squashLayers', () => {
       [wantAll(['/conf'])],
     );
     expect(tree.get('/link')?.sha256).toBe(sha256('first'));
-    expect(tree.captured('/link')).toBeUndefined();
-    expect(tree.captured('/conf')?.data.toString()).toBe('second');
+    expect(kept(tree, '/link')).toBeUndefined();
+    expect(kept(tree, '/conf')).toBe('second');
   });
 
   it('does not change the layer results it squashes (they may be cached)', async () => {
@@ -225,7 +230,7 @@ function randomLayer(
       gid: 0,
       size: 0,
     })),
-    captured: [],
+    collected: [],
     warnings: [],
   };
 }
@@ -331,21 +336,22 @@ describe('FileTree.resolve', () => {
 
   it('finds kept files through symlinks, only from the layer that last wrote them', async () => {
     const tree = await image();
-    expect(tree.captured('/etc/os-release')).toBeUndefined();
-    expect(tree.capturedResolved('/etc/os-release')).toEqual({
-      path: '/usr/lib/os-release',
-      data: Buffer.from('ID=debian\n'),
-      truncated: false,
-    });
+    expect(kept(tree, '/etc/os-release')).toBeUndefined();
+    expect(kept(tree, '/etc/os-release', true)).toBe('ID=debian\n');
     // Only the first, two-byte version of the file is kept.
-    const firstOnly: FileCollector = { ...wantAll([]), wants: (_path, size) => size === 2 };
+    const firstOnly = rawBytesCollector({
+      name: 'test',
+      version: 1,
+      maxBytes: 10,
+      wants: ({ size }) => size === 2,
+    });
     const rewritten = await squash(
       [[{ path: 'etc/motd', content: 'hi' }], [{ path: 'etc/motd', content: 'bye' }]],
       [firstOnly],
     );
-    expect(rewritten.captured('/etc/motd')).toBeUndefined();
-    const kept = await squash([[{ path: 'etc/motd', content: 'hi' }]], [firstOnly]);
-    expect(kept.captured('/etc/motd')?.data.toString()).toBe('hi');
+    expect(kept(rewritten, '/etc/motd')).toBeUndefined();
+    const original = await squash([[{ path: 'etc/motd', content: 'hi' }]], [firstOnly]);
+    expect(kept(original, '/etc/motd')).toBe('hi');
     expect(rewritten.get('/etc/motd')?.sha256).toBe(sha256('bye'));
   });
 });

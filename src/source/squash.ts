@@ -4,7 +4,7 @@
  */
 import {
   DrydockError,
-  type CapturedFile,
+  type CollectedFile,
   type FileEntry,
   type LayerAnalysis,
   type LayerFileEntry,
@@ -21,10 +21,11 @@ export interface SquashInput {
 /** The squashed view of an image; read-only once built. */
 export class FileTree {
   private sorted: FileEntry[] | undefined;
+  private byCollector: Map<string, CollectedFile[]> | undefined;
 
   constructor(
     private readonly files: ReadonlyMap<string, FileEntry>,
-    private readonly captures: ReadonlyMap<string, CapturedFile>,
+    private readonly collectedFiles: ReadonlyMap<string, readonly CollectedFile[]>,
     private readonly maxSymlinkHops: number,
   ) {}
 
@@ -79,22 +80,42 @@ export class FileTree {
     return real === undefined ? undefined : this.files.get(real);
   }
 
-  /** Content kept for collectors, if the layer that last wrote `path` kept it. */
-  captured(path: string): CapturedFile | undefined {
-    return this.captures.get(normalizeEntryPath(path).path);
+  /** What `collector` kept of the file at exactly `path`, if the layer that last wrote it kept any. */
+  collected(path: string, collector: string): unknown {
+    return pick(this.collectedFiles.get(normalizeEntryPath(path).path), collector);
   }
 
-  /** Like `captured`, after following symlinks (`/etc/os-release` → `/usr/lib/os-release`). */
-  capturedResolved(path: string): CapturedFile | undefined {
+  /** Like `collected`, after following symlinks (`/etc/os-release` → `/usr/lib/os-release`). */
+  collectedResolved(path: string, collector: string): unknown {
     const real = this.resolvePath(path);
-    return real === undefined ? undefined : this.captures.get(real);
+    return real === undefined ? undefined : pick(this.collectedFiles.get(real), collector);
   }
+
+  /** Everything `collector` kept of the visible files, sorted by path. */
+  collectedBy(collector: string): readonly CollectedFile[] {
+    if (this.byCollector === undefined) {
+      this.byCollector = new Map();
+      const paths = [...this.collectedFiles.keys()].sort(compare);
+      for (const path of paths) {
+        for (const file of this.collectedFiles.get(path) ?? []) {
+          const list = this.byCollector.get(file.collector);
+          if (list === undefined) this.byCollector.set(file.collector, [file]);
+          else list.push(file);
+        }
+      }
+    }
+    return this.byCollector.get(collector) ?? [];
+  }
+}
+
+function pick(files: readonly CollectedFile[] | undefined, collector: string): unknown {
+  return files?.find((file) => file.collector === collector)?.value;
 }
 
 export function squashLayers(layers: readonly SquashInput[], limits: Limits): FileTree {
   const builder = new TreeBuilder();
   for (const layer of [...layers].sort((a, b) => a.index - b.index)) builder.apply(layer);
-  return new FileTree(builder.files, builder.captures, limits.maxSymlinkHops);
+  return new FileTree(builder.files, builder.collected, limits.maxSymlinkHops);
 }
 
 /**
@@ -104,51 +125,57 @@ export function squashLayers(layers: readonly SquashInput[], limits: Limits): Fi
  */
 class TreeBuilder {
   readonly files = new Map<string, FileEntry>();
-  readonly captures = new Map<string, CapturedFile>();
+  readonly collected = new Map<string, CollectedFile[]>();
   /** Invariant: a directory has a set here only if it is in its parent's set. */
   private readonly children = new Map<string, Set<string>>();
 
   apply({ analysis, index }: SquashInput): void {
     for (const dir of analysis.opaqueDirs) this.removeDescendants(dir);
     for (const path of analysis.whiteouts) this.remove(path);
-    const captured = new Map(analysis.captured.map((file) => [file.path, file]));
-    // A layer keeps one capture per path, that of the last entry there; an earlier entry at the
+    const collected = new Map<string, CollectedFile[]>();
+    for (const file of analysis.collected) {
+      const list = collected.get(file.path);
+      if (list === undefined) collected.set(file.path, [file]);
+      else list.push(file);
+    }
+    // A layer keeps what collectors saw of the last entry at a path; an earlier entry at the
     // same path must not get it, or a hard link made to it in between would.
     const owners = new Map<string, LayerFileEntry>();
-    if (captured.size > 0) {
+    if (collected.size > 0) {
       for (const entry of analysis.entries)
-        if (captured.has(entry.path)) owners.set(entry.path, entry);
+        if (collected.has(entry.path)) owners.set(entry.path, entry);
     }
     for (const entry of analysis.entries) {
       const visible = visibleEntry(entry, analysis.digest, index);
-      const capture =
-        owners.get(entry.path) === entry ? captured.get(entry.path) : this.resolveHardLink(visible);
-      this.put(visible, capture);
+      const kept =
+        owners.get(entry.path) === entry
+          ? collected.get(entry.path)
+          : this.resolveHardLink(visible);
+      this.put(visible, kept);
     }
   }
 
   /**
-   * A hard link takes its target's size, digests and kept content. Entries apply in order, so the
+   * A hard link takes its target's size, digests and what collectors kept of it. Entries apply in order, so the
    * target is in the tree whether an earlier entry of this layer or a lower layer wrote it.
    */
-  private resolveHardLink(link: FileEntry): CapturedFile | undefined {
+  private resolveHardLink(link: FileEntry): CollectedFile[] | undefined {
     if (link.type !== 'hardlink' || link.linkTarget === undefined) return undefined;
     const target = this.files.get(link.linkTarget);
     if (target?.sha256 === undefined) return undefined;
     link.size = target.size;
     link.sha256 = target.sha256;
     if (target.md5 !== undefined) link.md5 = target.md5;
-    const capture = this.captures.get(target.path);
-    return capture === undefined ? undefined : { ...capture, path: link.path };
+    return this.collected.get(target.path)?.map((file) => ({ ...file, path: link.path }));
   }
 
-  private put(entry: FileEntry, capture: CapturedFile | undefined): void {
+  private put(entry: FileEntry, kept: CollectedFile[] | undefined): void {
     // A non-directory replacing a directory (named or implied by paths below it) takes the
     // directory's contents with it, as in overlayfs.
     if (entry.type !== 'dir') this.removeDescendants(entry.path);
     this.files.set(entry.path, entry);
-    if (capture === undefined) this.captures.delete(entry.path);
-    else this.captures.set(entry.path, capture);
+    if (kept === undefined) this.collected.delete(entry.path);
+    else this.collected.set(entry.path, kept);
     this.index(entry.path);
   }
 
@@ -168,7 +195,7 @@ class TreeBuilder {
   private remove(path: string): void {
     this.removeDescendants(path);
     this.files.delete(path);
-    this.captures.delete(path);
+    this.collected.delete(path);
     this.children.get(parentPath(path))?.delete(path);
   }
 
@@ -182,7 +209,7 @@ class TreeBuilder {
       this.children.delete(current);
       for (const kid of kids) {
         this.files.delete(kid);
-        this.captures.delete(kid);
+        this.collected.delete(kid);
         stack.push(kid);
       }
     }

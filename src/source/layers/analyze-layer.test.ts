@@ -10,6 +10,7 @@ import {
   type LayerDescriptor,
 } from '../../model/index.js';
 import { tarBuffer, type TarEntry } from '../../../test/harness/tar-writer.js';
+import { rawBytesCollector, type KeptBytes } from '../../catalog/collectors.js';
 import { analyzeLayer, type AnalyzeLayerOptions } from './analyze-layer.js';
 
 const DIGEST = 'sha256:' + '12'.repeat(32);
@@ -33,12 +34,8 @@ function analyze(
   });
 }
 
-const collector = (name: string, paths: string[], maxBytes: number): FileCollector => ({
-  name,
-  version: 1,
-  maxBytes,
-  wants: (path) => paths.includes(path),
-});
+const collector = (name: string, paths: string[], maxBytes: number): FileCollector =>
+  rawBytesCollector({ name, version: 1, maxBytes, wants: ({ path }) => paths.includes(path) });
 
 describe('analyzeLayer', () => {
   it('turns tar entries into normalised layer entries with digests', async () => {
@@ -99,7 +96,7 @@ describe('analyzeLayer', () => {
       uncompressedSize: tar.length,
       whiteouts: [],
       opaqueDirs: [],
-      captured: [],
+      collected: [],
       warnings: [],
     });
   });
@@ -120,7 +117,7 @@ describe('analyzeLayer', () => {
       { path: 'lower-layer', type: 'hardlink', linkTarget: 'elsewhere' },
     ]);
     const collectors = [collector('c', ['/target', '/same-layer'], 100)];
-    const { entries, captured } = await analyze(tar, { collectors });
+    const { entries, collected } = await analyze(tar, { collectors });
     for (const [i, target] of [
       [1, '/target'],
       [2, '/elsewhere'],
@@ -128,7 +125,7 @@ describe('analyzeLayer', () => {
       expect(entries[i]).toMatchObject({ type: 'hardlink', linkTarget: target, size: 0 });
       expect(entries[i]?.sha256).toBeUndefined();
     }
-    expect(captured.map((file) => file.path)).toEqual(['/target']);
+    expect(collected.map((file) => file.path)).toEqual(['/target']);
   });
 
   it('records whiteouts and opaque directories instead of entries', async () => {
@@ -181,7 +178,7 @@ describe('analyzeLayer', () => {
     expect(warnings[100]).toBe('… and 50 more warnings');
   });
 
-  it('keeps files collectors want, up to the largest limit of those that want them', async () => {
+  it('keeps what each collector makes of the files it wants', async () => {
     const big = Buffer.alloc(5000, 'b');
     const tar = tarBuffer([
       { path: 'var/lib/dpkg/status', content: 'Package: a\n' },
@@ -193,20 +190,50 @@ describe('analyzeLayer', () => {
       collector('small-json', ['/big.json'], 10),
       collector('large-json', ['/big.json'], 3000),
     ];
-    const { captured } = await analyze(gzipSync(tar), { collectors });
-    expect(captured).toEqual([
-      { path: '/var/lib/dpkg/status', data: Buffer.from('Package: a\n'), truncated: false },
-      { path: '/big.json', data: big.subarray(0, 3000), truncated: true },
+    const { collected } = await analyze(gzipSync(tar), { collectors });
+    const kept = (data: Buffer, truncated: boolean) => ({ data, truncated });
+    expect(collected).toEqual([
+      {
+        path: '/var/lib/dpkg/status',
+        collector: 'dpkg',
+        value: kept(Buffer.from('Package: a\n'), false),
+      },
+      { path: '/big.json', collector: 'small-json', value: kept(big.subarray(0, 10), true) },
+      { path: '/big.json', collector: 'large-json', value: kept(big.subarray(0, 3000), true) },
     ]);
   });
 
-  it('drops a capture when a later entry replaces the path', async () => {
+  it('drops what was kept when a later entry replaces the path', async () => {
     const tar = tarBuffer([
       { path: 'conf', content: 'first' },
       { path: 'conf', type: 'symlink', linkTarget: 'elsewhere' },
     ]);
-    const { captured } = await analyze(tar, { collectors: [collector('c', ['/conf'], 100)] });
-    expect(captured).toEqual([]);
+    const { collected } = await analyze(tar, { collectors: [collector('c', ['/conf'], 100)] });
+    expect(collected).toEqual([]);
+  });
+
+  it('loses only the file when a collector throws, and says so', async () => {
+    const tar = tarBuffer([
+      { path: 'a', content: 'aaa' },
+      { path: 'b', content: 'bbb' },
+    ]);
+    const failing: FileCollector = {
+      name: 'failing',
+      version: 1,
+      open: ({ path }) => ({
+        write: () => {
+          if (path === '/a') throw new Error('bad bytes');
+        },
+        end: () => path,
+      }),
+    };
+    const result = await analyze(tar, { collectors: [failing, collector('c', ['/a'], 10)] });
+    expect(result.collected.map((f) => [f.path, f.collector])).toEqual([
+      ['/a', 'c'],
+      ['/b', 'failing'],
+    ]);
+    expect(result.warnings).toEqual(['collector failing could not read /a: bad bytes']);
+    expect(result.entries[0]?.sha256).toBe(hex('sha256', 'aaa'));
   });
 
   it('reads zstd layers, keeping files that span many output chunks intact', async () => {
@@ -220,7 +247,7 @@ describe('analyzeLayer', () => {
     const result = await analyze(zstdCompress(tar), { collectors });
     expect(result.entries[0]?.sha256).toBe(hex('sha256', 'zstd content'));
     expect(result.entries[1]?.sha256).toBe(hex('sha256', big));
-    expect(result.captured[0]?.data.equals(big)).toBe(true);
+    expect((result.collected[0]?.value as KeptBytes).data.equals(big)).toBe(true);
     expect(result.uncompressedSize).toBe(tar.length);
   });
 

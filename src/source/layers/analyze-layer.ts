@@ -6,7 +6,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type {
-  CapturedFile,
+  CollectedFile,
+  CollectorSink,
   FileCollector,
   LayerAnalysis,
   LayerDescriptor,
@@ -20,7 +21,7 @@ import { baseName, childPath, normalizeEntryPath, parentPath } from './paths.js'
 import { readTar, type TarContentSink, type TarHeader, type TarVisitor } from './tar-reader.js';
 
 /** Bump whenever the analysis of the same bytes would come out different; it keys the cache. */
-export const LAYER_ANALYZER_VERSION = 2;
+export const LAYER_ANALYZER_VERSION = 3;
 
 export interface AnalyzeLayerOptions {
   limits: Limits;
@@ -97,16 +98,16 @@ function checkDiffId(layerName: string, expected: string, hash: Hash): void {
 
 type LayerContents = Pick<
   LayerAnalysis,
-  'entries' | 'whiteouts' | 'opaqueDirs' | 'captured' | 'warnings'
+  'entries' | 'whiteouts' | 'opaqueDirs' | 'collected' | 'warnings'
 >;
 
-/** Turns tar entries into layer entries, whiteouts and captured files. */
+/** Turns tar entries into layer entries, whiteouts and what collectors kept. */
 class LayerReader implements TarVisitor {
   private readonly entries: LayerFileEntry[] = [];
   private readonly whiteouts: string[] = [];
   private readonly opaqueDirs: string[] = [];
-  /** By path; a later entry for the same path drops an earlier capture. */
-  private readonly captured = new Map<string, CapturedFile>();
+  /** By path; a later entry for the same path drops what was kept of an earlier one. */
+  private readonly collected = new Map<string, CollectedFile[]>();
   private readonly warnings: string[] = [];
   private droppedWarnings = 0;
 
@@ -126,7 +127,7 @@ class LayerReader implements TarVisitor {
     }
     const entry = this.toEntry(path, header);
     this.entries.push(entry);
-    this.captured.delete(path);
+    this.collected.delete(path);
     // Hard links keep size 0 and no digest here: the squash resolves them all, this layer's too.
     return entry.type === 'file' ? this.contentSink(entry) : undefined;
   }
@@ -143,7 +144,7 @@ class LayerReader implements TarVisitor {
       entries: this.entries,
       whiteouts: this.whiteouts,
       opaqueDirs: this.opaqueDirs,
-      captured: [...this.captured.values()],
+      collected: [...this.collected.values()].flat(),
       warnings,
     };
   }
@@ -190,70 +191,83 @@ class LayerReader implements TarVisitor {
   }
 
   private contentSink(entry: LayerFileEntry): TarContentSink {
-    const maxBytes = this.captureLimit(entry);
-    const capture =
-      maxBytes === undefined
-        ? undefined
-        : { maxBytes, keep: (file: CapturedFile) => this.captured.set(file.path, file) };
-    return new FileContentSink(entry, this.options.md5 === true, capture);
-  }
-
-  /** The most bytes any interested collector keeps, or undefined when none wants the file. */
-  private captureLimit(entry: LayerFileEntry): number | undefined {
-    let limit: number | undefined;
+    const sinks: NamedSink[] = [];
     for (const collector of this.options.collectors) {
-      if (collector.wants(entry.path, entry.size)) {
-        limit = Math.max(limit ?? 0, collector.maxBytes);
-      }
+      const sink = this.guard(collector.name, entry.path, () =>
+        collector.open({ path: entry.path, size: entry.size, mode: entry.mode }),
+      );
+      if (sink !== undefined) sinks.push({ name: collector.name, sink });
     }
-    return limit;
+    return new FileContentSink(entry, this.options.md5 === true, sinks, {
+      guard: (name, run) => this.guard(name, entry.path, run),
+      keep: (file) => {
+        this.keep(file);
+      },
+    });
+  }
+
+  /** Runs collector code: one that throws loses that file, not the layer. */
+  private guard<T>(collector: string, path: string, run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      this.warning(`collector ${collector} could not read ${path}: ${why}`);
+      return undefined;
+    }
+  }
+
+  private keep(file: CollectedFile): void {
+    const kept = this.collected.get(file.path);
+    if (kept === undefined) this.collected.set(file.path, [file]);
+    else kept.push(file);
   }
 }
 
-/** A collector wants this file: keep up to `maxBytes` of it. */
-interface CaptureRequest {
-  maxBytes: number;
-  keep(file: CapturedFile): void;
+interface NamedSink {
+  name: string;
+  sink: CollectorSink;
 }
 
-/** Hashes one regular file as it streams and keeps its start when a collector wants it. */
+interface SinkHooks {
+  guard<T>(collector: string, run: () => T): T | undefined;
+  keep(file: CollectedFile): void;
+}
+
+/** Hashes one regular file as it streams and hands it to the collectors that want it. */
 class FileContentSink implements TarContentSink {
   private readonly sha256 = createHash('sha256');
   private readonly md5: Hash | undefined;
-  /** Sized up front from the tar header, so kept bytes are copied once and never concatenated. */
-  private readonly kept: { request: CaptureRequest; data: Buffer; bytes: number } | undefined;
 
   constructor(
     private readonly entry: LayerFileEntry,
     md5: boolean,
-    capture: CaptureRequest | undefined,
+    private sinks: NamedSink[],
+    private readonly hooks: SinkHooks,
   ) {
     this.md5 = md5 ? createHash('md5') : undefined;
-    if (capture !== undefined) {
-      const data = Buffer.allocUnsafe(Math.min(entry.size, capture.maxBytes));
-      this.kept = { request: capture, data, bytes: 0 };
-    }
   }
 
   write(chunk: Buffer): void {
     this.sha256.update(chunk);
     this.md5?.update(chunk);
-    // Chunks are views of the reader's buffers, so kept bytes must be copied now.
-    const kept = this.kept;
-    if (kept !== undefined && kept.bytes < kept.data.length) {
-      kept.bytes += chunk.copy(kept.data, kept.bytes);
-    }
+    if (this.sinks.length === 0) return;
+    // A sink that throws is dropped; the warning is its only trace.
+    this.sinks = this.sinks.filter(
+      ({ name, sink }) =>
+        this.hooks.guard(name, () => {
+          sink.write(chunk);
+          return true;
+        }) === true,
+    );
   }
 
   end(): void {
     this.entry.sha256 = this.sha256.digest('hex');
     if (this.md5 !== undefined) this.entry.md5 = this.md5.digest('hex');
-    if (this.kept === undefined) return;
-    const { request, data, bytes } = this.kept;
-    request.keep({
-      path: this.entry.path,
-      data: data.subarray(0, bytes),
-      truncated: this.entry.size > request.maxBytes,
-    });
+    for (const { name, sink } of this.sinks) {
+      const value = this.hooks.guard(name, () => sink.end());
+      if (value !== undefined) this.hooks.keep({ path: this.entry.path, collector: name, value });
+    }
   }
 }

@@ -1,0 +1,102 @@
+/**
+ * The common shapes of FileCollector, so a cataloger states only which files it wants and how
+ * to read them: keep the bytes (a dpkg status file), or parse them while the layer streams and
+ * keep only the result (the packages inside a jar).
+ */
+import type { CollectableFile, CollectorSink, FileCollector } from '../model/index.js';
+import type { FileTree } from '../source/squash.js';
+
+/** The start of a file, up to a collector's limit. */
+export interface KeptBytes {
+  data: Buffer;
+  /** True when the file was larger than the limit and `data` holds only its start. */
+  truncated: boolean;
+}
+
+/** A collector whose kept values have type T (the cache holds only what the collector made). */
+export interface TypedCollector<T> extends FileCollector {
+  /** Never set: carries T for `collectedValues`. */
+  readonly valueType?: T;
+}
+
+export interface BytesCollectorSpec<T> {
+  name: string;
+  version: number;
+  /** Most bytes kept of one file. */
+  maxBytes: number;
+  wants(file: CollectableFile): boolean;
+  /** Turns the bytes into the value kept; may return undefined to keep nothing. */
+  parse(bytes: KeptBytes, path: string): T | undefined;
+}
+
+/** Keeps up to `maxBytes` of each wanted file and keeps what `parse` makes of them. */
+export function bytesCollector<T>(spec: BytesCollectorSpec<T>): TypedCollector<T> {
+  return {
+    name: spec.name,
+    version: spec.version,
+    open(file) {
+      return spec.wants(file) ? new KeepBytesSink(file, spec) : undefined;
+    },
+  };
+}
+
+/** Keeps the bytes themselves. */
+export function rawBytesCollector(
+  spec: Omit<BytesCollectorSpec<KeptBytes>, 'parse'>,
+): TypedCollector<KeptBytes> {
+  return bytesCollector({ ...spec, parse: (bytes) => bytes });
+}
+
+/** A collector that reads the stream itself (e.g. scanning a binary for a marker). */
+export function streamCollector<T>(spec: {
+  name: string;
+  version: number;
+  open(file: CollectableFile): CollectorSink | undefined;
+}): TypedCollector<T> {
+  return spec;
+}
+
+class KeepBytesSink<T> implements CollectorSink {
+  /** Sized from the tar header, so bytes are copied once and never concatenated. */
+  private readonly data: Buffer;
+  private filled = 0;
+
+  constructor(
+    private readonly file: CollectableFile,
+    private readonly spec: BytesCollectorSpec<T>,
+  ) {
+    this.data = Buffer.allocUnsafe(Math.min(file.size, spec.maxBytes));
+  }
+
+  write(chunk: Buffer): void {
+    if (this.filled < this.data.length) this.filled += chunk.copy(this.data, this.filled);
+  }
+
+  end(): T | undefined {
+    const bytes = {
+      data: this.data.subarray(0, this.filled),
+      truncated: this.file.size > this.spec.maxBytes,
+    };
+    return this.spec.parse(bytes, this.file.path);
+  }
+}
+
+/** What `collector` kept of the visible files of `tree`, sorted by path. */
+export function collectedValues<T>(
+  tree: FileTree,
+  collector: TypedCollector<T>,
+): { path: string; value: T }[] {
+  return tree.collectedBy(collector.name).map((file) => ({
+    path: file.path,
+    value: file.value as T,
+  }));
+}
+
+/** What `collector` kept of the file `path` leads to (symlinks followed). */
+export function collectedAt<T>(
+  tree: FileTree,
+  path: string,
+  collector: TypedCollector<T>,
+): T | undefined {
+  return tree.collectedResolved(path, collector.name) as T | undefined;
+}
