@@ -1,0 +1,43 @@
+/**
+ * Seeded inputs for fuzz tests of text parsers: a real sample with a few bytes flipped, cut,
+ * duplicated or with a separator spliced in, or random bytes from an alphabet that makes the
+ * parser's own syntax likely.
+ */
+
+/** A copy of `sample` with 1–8 random edits; `splice` is inserted by some of them. */
+export function mutate(sample: Buffer, random: (n: number) => number, splice = '\n\n'): Buffer {
+  let out = Buffer.from(sample);
+  for (let edits = 1 + random(8); edits > 0; edits -= 1) {
+    const at = random(out.length + 1);
+    switch (random(4)) {
+      case 0:
+        if (at < out.length) out[at] = random(256);
+        break;
+      case 1:
+        out = Buffer.concat([out.subarray(0, at), out.subarray(at + 1 + random(64))]);
+        break;
+      case 2:
+        out = Buffer.concat([
+          out.subarray(0, at),
+          out.subarray(at, at + random(200)),
+          out.subarray(at),
+        ]);
+        break;
+      default:
+        out = Buffer.concat([out.subarray(0, at), Buffer.from(splice), out.subarray(at)]);
+    }
+  }
+  return out;
+}
+
+/** Up to `maxLength` bytes drawn from `alphabet`. */
+export function randomText(
+  alphabet: string,
+  maxLength: number,
+  random: (n: number) => number,
+): Buffer {
+  const chars = Buffer.from(alphabet, 'latin1');
+  return Buffer.from(
+    Array.from({ length: random(maxLength + 1) }, () => chars[random(chars.length)] ?? 0),
+  );
+}
