@@ -3,7 +3,7 @@
  * selected package cataloger, secrets and retained files; then ids, duplicates and ownership.
  */
 import { DrydockError } from '../model/index.js';
-import type { FileCollector, ImageContent, Package } from '../model/index.js';
+import type { FileCollector, ImageContent, Package, PackageType } from '../model/index.js';
 import type { FileTree } from '../source/squash.js';
 import { packageId, type CatalogContext, type Cataloger } from './cataloger.js';
 import { CATALOGERS } from './catalogers.js';
@@ -91,14 +91,20 @@ function dedupe(packages: Package[]): Package[] {
  */
 function linkOwners(packages: Package[]): Package[] {
   const ownerOfFile = new Map<string, string>();
-  for (const pkg of packages)
+  for (const pkg of packages.filter(isOsPackage))
     for (const file of pkg.files ?? [])
       if (!ownerOfFile.has(file.path)) ownerOfFile.set(file.path, pkg.id);
   if (ownerOfFile.size === 0) return packages;
   for (const pkg of packages) {
-    if (pkg.type === 'dpkg' || pkg.type === 'apk' || pkg.type === 'rpm') continue;
+    if (isOsPackage(pkg)) continue;
     const owner = pkg.locations.map((l) => ownerOfFile.get(l.path)).find((id) => id !== undefined);
     if (owner !== undefined) pkg.ownedBy = owner;
   }
   return packages;
+}
+
+const OS_PACKAGE_TYPES: ReadonlySet<PackageType> = new Set(['dpkg', 'apk', 'rpm']);
+
+function isOsPackage(pkg: Package): boolean {
+  return OS_PACKAGE_TYPES.has(pkg.type);
 }

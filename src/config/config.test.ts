@@ -53,6 +53,12 @@ registries:
   other.example: { skipTlsVerify: true }
 insecureRegistries: [ "build.internal:5000", "192.168.0.0/16" ]
 limits: { maxEntriesPerLayer: 10, maxCompressionRatio: 12.5 }
+secrets:
+  patterns:
+    acme-key: 'acme_live_(?<secret>[a-f0-9]{32})'
+  disabledPatterns: [generic-secret]
+  maxFileBytes: 2097152
+retainedFiles: [/etc/passwd, /app/config/*]
 `;
 
 describe('loadConfig', () => {
@@ -73,6 +79,12 @@ describe('loadConfig', () => {
       maxEntriesPerLayer: 10,
       maxCompressionRatio: 12.5,
     });
+    expect(config.secrets).toEqual({
+      patterns: { 'acme-key': 'acme_live_(?<secret>[a-f0-9]{32})' },
+      disabledPatterns: ['generic-secret'],
+      maxFileBytes: 2097152,
+    });
+    expect(config.retainedFiles).toEqual(['/etc/passwd', '/app/config/*']);
   });
 
   it('returns the defaults when no file is named and none exists', async () => {
@@ -213,6 +225,26 @@ describe('loadConfig', () => {
     ['limits: { maxImageBytes: .inf }\n', 'limits.maxImageBytes must be a number'],
     ['limits: { maxSymlinkHops: 1.5 }\n', 'limits.maxSymlinkHops must be a whole number'],
     ['limits: { maxCompressionRatio: -0.5 }\n', 'limits.maxCompressionRatio must be a number'],
+    ['secrets: [a]\n', 'secrets must be a mapping'],
+    ['secrets: { pattern: {} }\n', 'secrets.pattern is not a known key'],
+    ['secrets: { patterns: { Bad_Name: "x+" } }\n', 'secrets.patterns.Bad_Name must be named'],
+    [
+      'secrets: { patterns: { github-token: "x+" } }\n',
+      'secrets.patterns."github-token" is the name of a built-in pattern',
+    ],
+    ['secrets: { patterns: { mine: "[a-" } }\n', 'secrets.patterns.mine is not a valid regular'],
+    ['secrets: { patterns: { mine: "a*" } }\n', 'secrets.patterns.mine matches empty text'],
+    ['secrets: { patterns: { mine: 5 } }\n', 'secrets.patterns.mine must be a non-empty string'],
+    [
+      'secrets: { disabledPatterns: [aws-key] }\n',
+      'secrets.disabledPatterns\\[0\\] names no built-in pattern \\(built-in: aws-access-key-id,',
+    ],
+    ['secrets: { maxFileBytes: 0 }\n', 'secrets.maxFileBytes must be a whole number of bytes'],
+    ['secrets: { maxFileBytes: 1e9 }\n', 'secrets.maxFileBytes must be at most 67108864'],
+    ['retainedFiles: /etc/passwd\n', 'retainedFiles must be a list'],
+    ['retainedFiles: [etc/passwd]\n', 'retainedFiles\\[0\\] must be an absolute path'],
+    ['retainedFiles: [/etc/*.conf]\n', 'retainedFiles\\[0\\] may use \\* only as a whole'],
+    ['retainedFiles: [/etc/../x]\n', 'retainedFiles\\[0\\] must be normalised \\(/x\\)'],
     ['cacheDir: [unclosed\n', 'is not valid YAML'],
     ['cacheDir: /a\ncacheDir: /b\n', 'is not valid YAML: Map keys must be unique at line 2'],
   ])('rejects %j', async (text, message) => {

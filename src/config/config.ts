@@ -1,12 +1,18 @@
 /**
  * The user's drydock config file (YAML): cache directory, per-registry connection settings
- * and mirrors, and the limits on untrusted input. Validated strictly, so a typo is an error
+ * and mirrors, the limits on untrusted input, secret scanning and the files kept for policies. Validated strictly, so a typo is an error
  * rather than a setting silently ignored.
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BlockList, isIP } from 'node:net';
+import { retainedPathProblem } from '../catalog/retained-files.js';
+import {
+  BUILTIN_SECRET_PATTERN_NAMES,
+  secretPatternProblem,
+  type SecretScanOptions,
+} from '../catalog/secrets.js';
 import { DrydockError } from '../model/errors.js';
 import type { ImageReference } from '../model/image.js';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js';
@@ -31,6 +37,10 @@ export interface DrydockConfig {
   /** Registry hosts (`host[:port]`) and CIDR ranges reached over plain HTTP. */
   insecureRegistries: string[];
   limits: Limits;
+  /** Secret scanning: extra patterns, disabled built-ins, the file size limit. */
+  secrets?: SecretScanOptions;
+  /** Files whose content is kept for policy checks; undefined keeps the defaults. */
+  retainedFiles?: string[];
 }
 
 /** Settings given on the command line; they win over the config file. */
@@ -163,7 +173,19 @@ async function readConfigText(file: string, named: boolean): Promise<string | un
 
 // ---- Validation ---------------------------------------------------------------------------
 
-const TOP_LEVEL_KEYS = ['cacheDir', 'registries', 'insecureRegistries', 'limits'];
+const TOP_LEVEL_KEYS = [
+  'cacheDir',
+  'registries',
+  'insecureRegistries',
+  'limits',
+  'secrets',
+  'retainedFiles',
+];
+const SECRETS_KEYS = ['patterns', 'disabledPatterns', 'maxFileBytes'];
+/** Bounds on what a config may ask for: each pattern runs over every scanned file. */
+const MAX_SECRET_PATTERNS = 100;
+const MAX_SECRET_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_RETAINED_PATHS = 100;
 const REGISTRY_KEYS = ['mirror', 'insecure', 'skipTlsVerify', 'caFile'];
 /** Limits that may be fractional; all others count bytes or items. */
 const FRACTIONAL_LIMITS = new Set<keyof Limits>(['maxCompressionRatio']);
@@ -253,6 +275,8 @@ async function parseConfig(text: string, file: string, env: Env): Promise<Drydoc
     if (key === 'registries') config.registries = parseRegistries(check, value, env);
     if (key === 'insecureRegistries') config.insecureRegistries = parseInsecure(check, value);
     if (key === 'limits') config.limits = parseLimits(check, value);
+    if (key === 'secrets') config.secrets = parseSecrets(check, value);
+    if (key === 'retainedFiles') config.retainedFiles = parseRetainedFiles(check, value);
   }
   return config;
 }
@@ -326,4 +350,79 @@ function parseLimits(check: ConfigChecker, value: unknown): Limits {
     limits[name] = field;
   }
   return limits;
+}
+
+function parseSecrets(check: ConfigChecker, value: unknown): SecretScanOptions {
+  const secrets: SecretScanOptions = {};
+  for (const [key, field] of check.mapping(value, 'secrets', SECRETS_KEYS)) {
+    const path = keyPath('secrets', key);
+    if (field === null) continue;
+    if (key === 'patterns') secrets.patterns = parseSecretPatterns(check, field, path);
+    if (key === 'disabledPatterns') secrets.disabledPatterns = parseDisabled(check, field, path);
+    if (key === 'maxFileBytes') secrets.maxFileBytes = parseMaxFileBytes(check, field, path);
+  }
+  return secrets;
+}
+
+function parseDisabled(check: ConfigChecker, value: unknown, path: string): string[] {
+  return check.list(value, path).map((entry, index) => {
+    const name = check.string(entry, `${path}[${index}]`);
+    if (!BUILTIN_SECRET_PATTERN_NAMES.includes(name)) {
+      throw check.fail(
+        `${path}[${index}]`,
+        `names no built-in pattern (built-in: ${BUILTIN_SECRET_PATTERN_NAMES.join(', ')})`,
+      );
+    }
+    return name;
+  });
+}
+
+function parseMaxFileBytes(check: ConfigChecker, value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw check.fail(path, `must be a whole number of bytes, got ${describe(value)}`);
+  }
+  if (value > MAX_SECRET_FILE_BYTES) {
+    throw check.fail(path, `must be at most ${MAX_SECRET_FILE_BYTES} (64 MiB), got ${value}`);
+  }
+  return value;
+}
+
+function parseSecretPatterns(
+  check: ConfigChecker,
+  value: unknown,
+  path: string,
+): Record<string, string> {
+  const entries = check.mapping(value, path);
+  if (entries.length > MAX_SECRET_PATTERNS) {
+    throw check.fail(path, `has ${entries.length} patterns; at most ${MAX_SECRET_PATTERNS}`);
+  }
+  const patterns: Record<string, string> = {};
+  for (const [name, source] of entries) {
+    const patternPath = keyPath(path, name);
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
+      throw check.fail(patternPath, 'must be named with lowercase letters, digits and -');
+    }
+    if (BUILTIN_SECRET_PATTERN_NAMES.includes(name)) {
+      throw check.fail(patternPath, 'is the name of a built-in pattern; choose another name');
+    }
+    const regex = check.string(source, patternPath);
+    const problem = secretPatternProblem(regex);
+    if (problem !== undefined) throw check.fail(patternPath, problem);
+    patterns[name] = regex;
+  }
+  return patterns;
+}
+
+function parseRetainedFiles(check: ConfigChecker, value: unknown): string[] {
+  const paths = check.list(value, 'retainedFiles');
+  if (paths.length > MAX_RETAINED_PATHS) {
+    throw check.fail('retainedFiles', `has ${paths.length} paths; at most ${MAX_RETAINED_PATHS}`);
+  }
+  return paths.map((entry, index) => {
+    const path = `retainedFiles[${index}]`;
+    const text = check.string(entry, path);
+    const problem = retainedPathProblem(text);
+    if (problem !== undefined) throw check.fail(path, `${problem}, got "${text}"`);
+    return text;
+  });
 }
