@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   docker-registry skopeo zstd apache2-utils openssl
   # oracles for the catalogers: real package databases and the tools that list them
-  debootstrap rpm db5.3-util ruby python3-requests libcommons-lang3-java
+  debootstrap rpm db5.3-util gnupg ruby python3-requests python3-setuptools python3-pip
+  libcommons-lang3-java golang-go unzip openjdk-17-jdk-headless
 )
 missing=()
 for p in "${apt_packages[@]}"; do
