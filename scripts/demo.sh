@@ -11,3 +11,10 @@ node bin/drydock.js inspect oci-dir:.demo/image:demo
 echo
 echo '$ drydock files oci-dir:.demo/image:demo'
 node bin/drydock.js files oci-dir:.demo/image:demo
+echo
+echo '$ drydock sbom oci-dir:.demo/image:demo'
+node bin/drydock.js sbom oci-dir:.demo/image:demo
+echo
+echo '$ drydock sbom oci-dir:.demo/image:demo -o json   (secrets found, redacted)'
+node bin/drydock.js sbom oci-dir:.demo/image:demo -o json -q | node -e \
+  'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(JSON.stringify(d.secrets, null, 2))'

@@ -10,6 +10,8 @@ apt_packages=(
   # oracles for the catalogers: real package databases and the tools that list them
   debootstrap rpm db5.3-util gnupg ruby python3-requests python3-setuptools python3-pip
   libcommons-lang3-java golang-go unzip openjdk-17-jdk-headless
+  # the benchmark: zip builds its war, time measures peak memory
+  zip time
 )
 missing=()
 for p in "${apt_packages[@]}"; do

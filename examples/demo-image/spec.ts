@@ -1,7 +1,8 @@
 /**
  * Builds the demo image offline, as an OCI layout: a small Debian-flavoured web app in three layers
  * (gzip, zstd, gzip) with the things an inspection should surface — an suid binary, a sticky /tmp, a
- * file deleted by a later layer, a hard link, a symlinked os-release, and port 22 exposed.
+ * file deleted by a later layer, a hard link, a symlinked os-release, port 22 exposed, Debian
+ * packages (one of which installed a Python package), npm packages, and an AWS key left in a file.
  * `scripts/build-demo-image.ts OUT_DIR` writes it as an OCI layout tagged `demo`.
  */
 import type { ImageSpec } from '../../test/harness/image-builder.js';
@@ -18,6 +19,59 @@ const passwd = `root:x:0:0:root:/root:/bin/bash
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
 app:x:1000:1000::/home/app:/bin/sh
 `;
+
+/** A dpkg database as dpkg writes it (fields trimmed to what drydock reads). */
+const dpkgStatus = `Package: base-files
+Status: install ok installed
+Priority: required
+Installed-Size: 340
+Maintainer: Santiago Vila <sanvila@debian.org>
+Architecture: amd64
+Version: 12.4+deb12u5
+Description: Debian base system miscellaneous files
+
+Package: bash
+Status: install ok installed
+Priority: required
+Installed-Size: 7164
+Maintainer: Matthias Klose <doko@debian.org>
+Architecture: amd64
+Version: 5.2.15-2+b2
+Description: GNU Bourne Again SHell
+
+Package: libc6
+Status: install ok installed
+Priority: optional
+Installed-Size: 12985
+Maintainer: GNU Libc Maintainers <debian-glibc@lists.debian.org>
+Architecture: amd64
+Multi-Arch: same
+Source: glibc
+Version: 2.36-9+deb12u4
+Description: GNU C Library: Shared libraries
+
+Package: python3-requests
+Status: install ok installed
+Priority: optional
+Installed-Size: 230
+Maintainer: Debian Python Team <team+python@tracker.debian.org>
+Architecture: all
+Source: requests
+Version: 2.28.1+dfsg-1
+Description: elegant and simple HTTP library for Python3, built for human beings
+`;
+
+const requestsMetadata = `Metadata-Version: 2.1
+Name: requests
+Version: 2.28.1
+Summary: Python HTTP for Humans.
+License: Apache 2.0
+`;
+
+const requestsDir = 'usr/lib/python3/dist-packages/requests-2.28.1.dist-info';
+
+const npmPackage = (name: string, version: string, license: string): string =>
+  `${JSON.stringify({ name, version, license })}\n`;
 
 export const demoImageSpec: ImageSpec = {
   created: '2024-05-01T12:00:00Z',
@@ -41,6 +95,13 @@ export const demoImageSpec: ImageSpec = {
         { path: 'usr/bin/wall', content: '\x7fELF demo wall\n', mode: 0o2755, gid: 5 },
         { path: 'usr/lib', type: 'dir' },
         { path: 'usr/lib/os-release', content: osRelease },
+        { path: `${requestsDir}/METADATA`, content: requestsMetadata },
+        { path: 'var/lib/dpkg/status', content: dpkgStatus },
+        { path: 'var/lib/dpkg/info/bash.list', content: '/bin/bash\n' },
+        {
+          path: 'var/lib/dpkg/info/python3-requests.list',
+          content: `/${requestsDir}\n/${requestsDir}/METADATA\n`,
+        },
       ],
     },
     {
@@ -56,6 +117,17 @@ export const demoImageSpec: ImageSpec = {
         {
           path: 'app/package.json',
           content: '{"name":"demo-app","version":"1.0.0"}\n',
+          uid: 1000,
+          gid: 1000,
+        },
+        {
+          path: 'app/node_modules/express/package.json',
+          content: npmPackage('express', '4.17.1', 'MIT'),
+        },
+        { path: 'app/node_modules/ms/package.json', content: npmPackage('ms', '2.0.0', 'MIT') },
+        {
+          path: 'app/.env',
+          content: 'AWS_ACCESS_KEY_ID=AKIA2DRYDOCKDEMO7Q4Z\nLOG_LEVEL=info\n',
           uid: 1000,
           gid: 1000,
         },

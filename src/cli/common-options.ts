@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { analyzeSource } from '../analyzer/analyze-image.js';
 import { openSource } from '../analyzer/open-source.js';
-import type { ImageCataloger } from '../catalog/catalog-image.js';
-import { loadConfig } from '../config/config.js';
+import { ImageCataloger, type ImageCatalogerOptions } from '../catalog/catalog-image.js';
+import { loadConfig, type DrydockConfig } from '../config/config.js';
 import { DrydockError } from '../model/index.js';
 import type { ImageAnalysis, PlatformSelector, SourceImage } from '../model/index.js';
 import { printable } from '../util/text.js';
@@ -68,12 +68,16 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function addCommonOptions(command: Command): Command {
+/** `outputFormats`: the `-o` choices, the first the default (commands with more formats pass theirs). */
+export function addCommonOptions(
+  command: Command,
+  outputFormats: readonly string[] = ['table', 'json'],
+): Command {
   return command
     .addOption(
       new Option('-o, --output <format>', 'output format')
-        .choices(['table', 'json'])
-        .default('table'),
+        .choices(outputFormats)
+        .default(outputFormats[0]),
     )
     .addOption(
       new Option(
@@ -128,9 +132,9 @@ export function addCommonOptions(command: Command): Command {
 /** Resolves and analyses the images `spec` names; errors are DrydockErrors or usage errors. */
 export async function analyzeForCli(
   spec: string,
-  options: CommonOptions,
+  options: Omit<CommonOptions, 'output'>,
   command: Command,
-  cataloger?: ImageCataloger,
+  catalog?: ImageCatalogerOptions,
 ): Promise<ImageAnalysis[]> {
   const login = await loginFrom(options, command);
   const config = await loadConfig(options.config);
@@ -154,7 +158,7 @@ export async function analyzeForCli(
     const results = await analyzeSource(source, options.platform, {
       limits: config.limits,
       collectors: [],
-      cataloger,
+      cataloger: catalog && catalogerFor(catalog, config),
       cache: options.cache ? new LayerCache(options.cacheDir ?? config.cacheDir) : undefined,
       md5: options.md5,
       dockerfile,
@@ -172,6 +176,15 @@ export async function analyzeForCli(
   return analyses;
 }
 
+/** The config's secret patterns and retained files apply unless the command says otherwise. */
+function catalogerFor(options: ImageCatalogerOptions, config: DrydockConfig): ImageCataloger {
+  return new ImageCataloger({
+    ...options,
+    secrets: options.secrets ?? config.secrets,
+    retainedPaths: options.retainedPaths ?? config.retainedFiles,
+  });
+}
+
 /** The platform from the image config: untrusted text, so made printable. */
 function platformLabel(image: SourceImage): string {
   const { os = 'unknown', architecture = 'unknown', variant } = image.config;
@@ -179,7 +192,7 @@ function platformLabel(image: SourceImage): string {
 }
 
 async function loginFrom(
-  options: CommonOptions,
+  options: Omit<CommonOptions, 'output'>,
   command: Command,
 ): Promise<{ username: string; password: string } | undefined> {
   const { username, password, passwordStdin } = options;

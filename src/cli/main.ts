@@ -1,15 +1,19 @@
 /** drydock's command line. Each command group lives in its own file and registers here. */
 import { Command } from 'commander';
 import { version } from './common-options.js';
+import { contentCommand } from './content.js';
 import { filesCommand } from './files.js';
 import { inspectCommand } from './inspect.js';
 import { handleStdoutErrors, runCli } from './run.js';
+import { sbomCommand } from './sbom.js';
 
 const program = new Command('drydock')
   .description('Inspect container images and gate them on policy')
   .version(version())
   .addCommand(inspectCommand())
-  .addCommand(filesCommand());
+  .addCommand(filesCommand())
+  .addCommand(sbomCommand())
+  .addCommand(contentCommand());
 
 handleStdoutErrors();
 process.exitCode = await runCli(program, process.argv);
