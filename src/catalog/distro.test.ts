@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Distro } from '../model/index.js';
-import { imageTree, readTxtarGroups } from '../../test/fixtures/distro/image-tree.js';
+import { imageTree, readTxtarGroups } from '../../test/harness/catalog.js';
 import { seededRandom } from '../../test/harness/random.js';
 import type { TarEntry } from '../../test/harness/tar-writer.js';
 import { detectDistro, distroCollectors, parseLegacyRelease, parseOsRelease } from './distro.js';

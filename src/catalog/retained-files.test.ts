@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RetainedFile } from '../model/index.js';
-import { imageTree } from '../../test/fixtures/distro/image-tree.js';
+import { imageTree } from '../../test/harness/catalog.js';
 import type { TarEntry } from '../../test/harness/tar-writer.js';
 import {
   retainedFileCollectors,

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SecretFinding } from '../model/index.js';
-import { imageTree, layerDigest } from '../../test/fixtures/distro/image-tree.js';
+import { imageTree, layerDigest } from '../../test/harness/catalog.js';
 import { seededRandom } from '../../test/harness/random.js';
 import type { TarEntry } from '../../test/harness/tar-writer.js';
 import {

@@ -6,30 +6,15 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { catalogDirectory } from '../../../test/harness/catalog.js';
 import { mutate, randomText } from '../../../test/harness/mutate.js';
 import { seededRandom } from '../../../test/harness/random.js';
-import { analyzeImage } from '../../analyzer/analyze-image.js';
-import { DEFAULT_LIMITS, type Distro } from '../../model/index.js';
-import { openDirectory } from '../../source/dir.js';
+import type { Distro } from '../../model/index.js';
 import type { FoundPackage } from '../cataloger.js';
 import { apkCataloger, apkInstalledCollector, parseApkInstalled } from './apk.js';
 
 const ROOTFS = resolve(import.meta.dirname, '../../../test/fixtures/apk/rootfs');
 const DB = resolve(ROOTFS, 'lib/apk/db/installed');
-
-async function catalogFixture(
-  distro?: Distro,
-): Promise<{ packages: FoundPackage[]; warnings: string[] }> {
-  const [image] = await openDirectory(ROOTFS, { limits: DEFAULT_LIMITS }).resolve('all');
-  if (image === undefined) throw new Error('no image');
-  const { tree } = await analyzeImage(image, {
-    limits: DEFAULT_LIMITS,
-    collectors: apkCataloger.collectors,
-  });
-  const warnings: string[] = [];
-  const packages = apkCataloger.catalog({ tree, distro, warn: (m) => warnings.push(m) });
-  return { packages, warnings };
-}
 
 /** The sha1 hex that `Q1` + base64 encodes, computed independently of the parser. */
 function sha1Of(text: string): string {
@@ -45,7 +30,7 @@ describe('apk cataloger', () => {
   let warnings: string[];
   const alpine: Distro = { id: 'alpine', versionId: '3.19.1', idLike: [], source: '' };
   beforeAll(async () => {
-    ({ packages, warnings } = await catalogFixture(alpine));
+    ({ packages, warnings } = await catalogDirectory(apkCataloger, ROOTFS, alpine));
   });
   const named = (name: string): FoundPackage | undefined => packages.find((p) => p.name === name);
 
@@ -127,9 +112,9 @@ describe('apk cataloger', () => {
 
   it('uses the detected distribution, and alpine when there is none', async () => {
     const wolfi: Distro = { id: 'wolfi', idLike: [], source: '' };
-    const { packages: found } = await catalogFixture(wolfi);
+    const { packages: found } = await catalogDirectory(apkCataloger, ROOTFS, wolfi);
     expect(found[0]?.purl).toBe('pkg:apk/wolfi/musl@1.2.4_git20230717-r4?arch=x86_64&distro=wolfi');
-    const { packages: bare } = await catalogFixture();
+    const { packages: bare } = await catalogDirectory(apkCataloger, ROOTFS);
     expect(bare[0]?.purl).toBe('pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64');
   });
 });

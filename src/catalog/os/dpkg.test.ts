@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeImage } from '../../analyzer/analyze-image.js';
-import { DEFAULT_LIMITS, type Distro, type FileCollector } from '../../model/index.js';
-import { openDirectory } from '../../source/dir.js';
+import { catalogDirectory } from '../../../test/harness/catalog.js';
+import type { Distro, FileCollector } from '../../model/index.js';
 import type { FoundPackage } from '../cataloger.js';
 import {
   dpkgCataloger,
@@ -26,21 +25,6 @@ const run = promisify(execFile);
 const FIXTURES = resolve(import.meta.dirname, '../../../test/fixtures/dpkg');
 const ROOTFS = join(FIXTURES, 'rootfs');
 const ADMINDIR = join(ROOTFS, 'var/lib/dpkg');
-
-async function catalogDirectory(
-  dir: string,
-  distro?: Distro,
-): Promise<{ packages: FoundPackage[]; warnings: string[] }> {
-  const [image] = await openDirectory(dir, { limits: DEFAULT_LIMITS }).resolve('all');
-  if (image === undefined) throw new Error('no image');
-  const { tree } = await analyzeImage(image, {
-    limits: DEFAULT_LIMITS,
-    collectors: dpkgCataloger.collectors,
-  });
-  const warnings: string[] = [];
-  const packages = dpkgCataloger.catalog({ tree, distro, warn: (m) => warnings.push(m) });
-  return { packages, warnings };
-}
 
 async function dpkgQuery(...args: string[]): Promise<string[]> {
   const { stdout } = await run('dpkg-query', [`--admindir=${ADMINDIR}`, ...args]);
@@ -59,7 +43,7 @@ describe('dpkg cataloger on a status database', () => {
   let packages: FoundPackage[];
   let warnings: string[];
   beforeAll(async () => {
-    ({ packages, warnings } = await catalogDirectory(ROOTFS));
+    ({ packages, warnings } = await catalogDirectory(dpkgCataloger, ROOTFS));
   });
 
   it('lists what dpkg-query -W lists, in every state but not-installed', async () => {
@@ -155,7 +139,7 @@ describe('dpkg cataloger on a status database', () => {
 
   it('names the distribution that was detected', async () => {
     const ubuntu: Distro = { id: 'ubuntu', versionId: '22.04', idLike: ['debian'], source: '' };
-    const { packages: found } = await catalogDirectory(ROOTFS, ubuntu);
+    const { packages: found } = await catalogDirectory(dpkgCataloger, ROOTFS, ubuntu);
     const hostname = named(found, 'hostname');
     expect(hostname.purl).toBe('pkg:deb/ubuntu/hostname@3.23+nmu1?arch=amd64&distro=ubuntu-22.04');
     expect(hostname.cpes).toContain('cpe:2.3:a:ubuntu:hostname:3.23\\+nmu1:*:*:*:*:*:*:*');
@@ -164,7 +148,10 @@ describe('dpkg cataloger on a status database', () => {
 
 describe('dpkg cataloger on distroless status.d', () => {
   it('lists every paragraph of every file, installed unless Status says otherwise', async () => {
-    const { packages, warnings } = await catalogDirectory(join(FIXTURES, 'distroless'));
+    const { packages, warnings } = await catalogDirectory(
+      dpkgCataloger,
+      join(FIXTURES, 'distroless'),
+    );
     expect(warnings).toEqual([]);
     expect(packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual([
       'libsqlite3-0 3.40.1-2+deb12u1',
@@ -207,7 +194,7 @@ describe('dpkg cataloger on a damaged database', () => {
       'no colon here\nPackage: spaced\nStatus:   install   ok   installed  \nVersion: 4\nInstalled-Size: lots\n',
     ].join('\n');
     await writeFile(join(dir, 'var/lib/dpkg/status'), status);
-    const { packages, warnings } = await catalogDirectory(dir);
+    const { packages, warnings } = await catalogDirectory(dpkgCataloger, dir);
     expect(packages.map((p) => `${p.name}@${p.version}`)).toEqual(['good@1', 'spaced@4']);
     expect(packages[1]?.size).toBeUndefined();
     expect(warnings).toEqual([
@@ -225,7 +212,7 @@ describe('dpkg cataloger on a damaged database', () => {
       (_, i) => `Package: p${i}\nStatus: install ok installed\n`,
     ).join('\n');
     await writeFile(join(dir, 'var/lib/dpkg/status'), status);
-    const { packages, warnings } = await catalogDirectory(dir);
+    const { packages, warnings } = await catalogDirectory(dpkgCataloger, dir);
     expect(packages).toEqual([]);
     expect(warnings).toHaveLength(21);
     expect(warnings.at(-1)).toBe('/var/lib/dpkg/status: 10 more paragraphs skipped');

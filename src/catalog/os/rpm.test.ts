@@ -6,9 +6,8 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeImage } from '../../analyzer/analyze-image.js';
-import { DEFAULT_LIMITS, type Distro } from '../../model/index.js';
-import { openDirectory } from '../../source/dir.js';
+import { catalogDirectory } from '../../../test/harness/catalog.js';
+import type { Distro } from '../../model/index.js';
 import { DATABASES, RPM_FIXTURES } from '../../../test/fixtures/rpm/fixtures.js';
 import type { FoundPackage } from '../cataloger.js';
 import { rpmCataloger, sourceOf } from './rpm.js';
@@ -33,21 +32,6 @@ async function rootWith(files: Record<string, string | Buffer>): Promise<string>
   return dir;
 }
 
-async function catalog(
-  dir: string,
-  distro?: Distro,
-): Promise<{ packages: FoundPackage[]; warnings: string[] }> {
-  const [image] = await openDirectory(dir, { limits: DEFAULT_LIMITS }).resolve('all');
-  if (image === undefined) throw new Error('no image');
-  const { tree } = await analyzeImage(image, {
-    limits: DEFAULT_LIMITS,
-    collectors: rpmCataloger.collectors,
-  });
-  const warnings: string[] = [];
-  const packages = rpmCataloger.catalog({ tree, distro, warn: (m) => warnings.push(m) });
-  return { packages, warnings };
-}
-
 function named(packages: FoundPackage[], name: string): FoundPackage {
   const pkg = packages.find((p) => p.name === name);
   if (pkg === undefined) throw new Error(`${name} not found`);
@@ -64,7 +48,7 @@ afterAll(async () => {
 describe('rpm cataloger', () => {
   it('describes each package: version with epoch, source, PURL, files with digests', async () => {
     const dir = await rootWith({ '/var/lib/rpm/rpmdb.sqlite': DATABASES.sqlite });
-    const { packages, warnings } = await catalog(dir, RHEL);
+    const { packages, warnings } = await catalogDirectory(rpmCataloger, dir, RHEL);
     expect(warnings).toEqual([]);
     const libs = named(packages, 'alpha-libs');
     expect(libs).toMatchObject({
@@ -103,7 +87,11 @@ describe('rpm cataloger', () => {
 
   it('lists gpg-pubkey entries as rpm -qa does, without CPEs', async () => {
     const dir = await rootWith({ '/usr/lib/sysimage/rpm/Packages.db': DATABASES.ndb });
-    const { packages } = await catalog(dir, { ...RHEL, id: 'opensuse-leap', versionId: '15.5' });
+    const { packages } = await catalogDirectory(rpmCataloger, dir, {
+      ...RHEL,
+      id: 'opensuse-leap',
+      versionId: '15.5',
+    });
     const key = named(packages, 'gpg-pubkey');
     expect(key.cpes).toEqual([]);
     expect(key.architecture).toBeUndefined();
@@ -118,7 +106,7 @@ describe('rpm cataloger', () => {
       '/var/lib/rpm/rpmdb.sqlite': DATABASES.sqlite,
       '/usr/share/rpm/Packages': DATABASES.bdbLittleEndian4096,
     });
-    const { packages, warnings } = await catalog(dir);
+    const { packages, warnings } = await catalogDirectory(rpmCataloger, dir);
     expect(warnings).toEqual(['/var/lib/rpm/Packages ignored: /var/lib/rpm/rpmdb.sqlite is newer']);
     const places = new Set(packages.map((p) => p.locations[0]?.path));
     expect(places).toEqual(new Set(['/var/lib/rpm/rpmdb.sqlite', '/usr/share/rpm/Packages']));
@@ -134,7 +122,7 @@ describe('rpm cataloger', () => {
       '/usr/lib/sysimage/rpm/rpmdb.sqlite': DATABASES.sqlite,
       '/usr/lib/sysimage/rpm/rpmdb.sqlite-wal': Buffer.from('frames'),
     });
-    const { packages, warnings } = await catalog(dir);
+    const { packages, warnings } = await catalogDirectory(rpmCataloger, dir);
     expect(packages).toHaveLength(5);
     expect(warnings).toEqual([
       '/usr/lib/sysimage/rpm/rpmdb.sqlite-wal holds uncheckpointed changes that were not read',
