@@ -12,6 +12,8 @@ apt_packages=(
   libcommons-lang3-java golang-go unzip openjdk-17-jdk-headless
   # the benchmark: zip builds its war, time measures peak memory
   zip time
+  # oracles for the version schemes
+  python3-packaging libmaven3-core-java
 )
 missing=()
 for p in "${apt_packages[@]}"; do
