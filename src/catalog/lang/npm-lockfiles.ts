@@ -268,7 +268,12 @@ function yarnPackage(entry: YarnEntry): Partial<LockedPackage> {
  * carry `name` and `version` fields, which win.
  */
 function parsePnpmLock(text: string): ParsedLockfile {
-  const doc: unknown = parseYaml(stripBom(text), { maxAliasCount: 100, uniqueKeys: false });
+  const doc: unknown = parseYaml(stripBom(text), {
+    maxAliasCount: 100,
+    uniqueKeys: false,
+    // Warnings about odd tags would go to the user's stderr as Node warnings; the lockfile is untrusted.
+    logLevel: 'error',
+  });
   if (!isRecord(doc)) return { packages: [], problem: 'not a YAML mapping' };
   const found = new LockedSet();
   if (!isRecord(doc.packages)) return found.result();
