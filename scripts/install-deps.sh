@@ -13,7 +13,7 @@ apt_packages=(
   # the benchmark: zip builds its war, time measures peak memory
   zip time
   # oracles for the version schemes
-  python3-packaging libmaven3-core-java
+  python3-packaging libmaven3-core-java libdpkg-perl
 )
 missing=()
 for p in "${apt_packages[@]}"; do

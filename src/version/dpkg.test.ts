@@ -1,0 +1,179 @@
+/**
+ * The dpkg scheme on dpkg 1.21's own vectors (the ordering table of scripts/t/Dpkg_Version.t and
+ * the parseversion cases of lib/dpkg/t/t-version.c), and a seeded fuzz test: arbitrary and
+ * mutated strings never throw (except invalidVersion), never hang, and the order is
+ * antisymmetric and transitive on every sample. test/version-dpkg.test.ts checks the same
+ * scheme against dpkg itself.
+ */
+import { describe, expect, it } from 'vitest';
+import { DrydockError } from '../model/index.js';
+import { mutate, randomText } from '../../test/harness/mutate.js';
+import { seededRandom } from '../../test/harness/random.js';
+import { dpkgScheme } from './dpkg.js';
+
+/** scripts/t/Dpkg_Version.t: [a, b, sign of a compared with b]. */
+const DPKG_VERSION_T: readonly (readonly [string, string, number])[] = [
+  ['1.0-1', '2.0-2', -1],
+  ['2.2~rc-4', '2.2-1', -1],
+  ['2.2-1', '2.2~rc-4', 1],
+  ['1.0000-1', '1.0-1', 0],
+  ['1', '0:1', 0],
+  ['0', '0:0-0', 0],
+  ['2:2.5', '1:7.5', 1],
+  ['1:0foo', '0foo', 1],
+  ['0:0foo', '0foo', 0],
+  ['0foo-0', '0foo', 0],
+  ['0foo', '0fo', 1],
+  ['0foo-0', '0foo+', -1],
+  ['0foo~1', '0foo', -1],
+  ['0foo~foo+Bar', '0foo~foo+bar', -1],
+  ['0foo~~', '0foo~', -1],
+  ['1~', '1', -1],
+  ['12345+that-really-is-some-ver-0', '12345+that-really-is-some-ver-10', -1],
+  ['0foo-0', '0foo-01', -1],
+  ['0foo.bar', '0foobar', 1],
+  ['0foo.bar', '0foo1bar', 1],
+  ['0foo1bar-1', '0foobar-1', -1],
+  ['0foo2.0', '0foo2', 1],
+  ['0foo2.0.0', '0foo2.10.0', -1],
+  ['0foo2.1', '0foo2.10', -1],
+  ['1.09', '1.9', 0],
+  ['1.0.8+nmu1', '1.0.8', 1],
+  ['3.11', '3.10+nmu1', 1],
+  ['0.9j-20080306-4', '0.9i-20070324-2', 1],
+  ['1.2.0~b7-1', '1.2.0~b6-1', 1],
+  ['1.011-1', '1.06-2', 1],
+  ['4.6.99+svn6582-1', '4.6.99+svn6496-1', 1],
+  ['2:2.3.2-2+lenny2', '2:2.3.2-2', 1],
+  ['1:3.8.1-1', '3.8.GA-1', 1],
+  ['1.0.1+gpl-1', '1.0.1-2', 1],
+  ['1a', '1000a', -1],
+];
+
+/** lib/dpkg/t/t-version.c: versions parseversion accepts, with what they equal. */
+const PARSES_AS: readonly (readonly [string, string])[] = [
+  ['0:0-0-0', '0-0-0'],
+  ['0:0:0-0', '0:0:0-0'],
+  ['0:09azAZ.-+~:-0', '0:09azAZ.-+~:-0'],
+  ['0:0-azAZ09.+~', '0-azAZ09.+~'],
+  ['  \t0:0-1', '0-1'],
+  ['0:0-1\t  ', '0-1'],
+  ['\t  0:0-1  \t', '0-1'],
+];
+
+/** lib/dpkg/t/t-version.c: versions parseversion rejects (with an error or a warning). */
+const REJECTED = [
+  '',
+  '  ',
+  '0:',
+  ':1.0',
+  '1.0-',
+  '0:0 0-1',
+  '-1:0-1',
+  '999999999999999999999999:0-1',
+  'a:0-0',
+  'A:0-0',
+  '-0',
+  '0:-0',
+  '0:abc3-0',
+  '0:0a\u00e9-0',
+  '0:0-0:0',
+];
+
+describe('dpkg scheme', () => {
+  it.each(DPKG_VERSION_T)('orders %s against %s as %i', (a, b, expected) => {
+    expect(Math.sign(dpkgScheme.compare(a, b))).toBe(expected);
+    expect(Math.sign(dpkgScheme.compare(b, a))).toBe(0 - expected);
+  });
+
+  it.each(PARSES_AS)('reads %j as %s', (version, same) => {
+    expect(dpkgScheme.valid(version)).toBe(true);
+    expect(dpkgScheme.compare(version, same)).toBe(0);
+  });
+
+  it.each(REJECTED)('rejects %j', (version) => {
+    expect(dpkgScheme.valid(version)).toBe(false);
+    expect(() => dpkgScheme.compare(version, '1.0')).toThrow(/not a valid dpkg version/);
+    expect(() => dpkgScheme.compare('1.0', version)).toThrow(DrydockError);
+  });
+
+  it('reads the epoch the way strtol does, bounded by INT_MAX', () => {
+    expect(dpkgScheme.compare('+1:1.0', '1:1.0')).toBe(0);
+    expect(dpkgScheme.compare('-0:2', '2')).toBe(0);
+    expect(dpkgScheme.compare('\n1:1.0', '1:1.0')).toBe(0);
+    expect(dpkgScheme.compare('2147483647:0', '2147483646:9')).toBe(1);
+    expect(dpkgScheme.valid('2147483648:0')).toBe(false);
+    expect(dpkgScheme.valid('00000000000002147483647:0')).toBe(true);
+  });
+
+  it('compares digit runs of any length exactly', () => {
+    const big = '123456789012345678901234567890';
+    expect(dpkgScheme.compare(`${big}0`, `${big}1`)).toBe(-1);
+    expect(dpkgScheme.compare(`000${big}`, big)).toBe(0);
+  });
+});
+
+const REAL_WORLD = [
+  '1:2.38.1-5+deb12u3',
+  '2.36-9+deb12u7',
+  '1.2.13.dfsg-1',
+  '3.0.11-1~deb12u2',
+  '252.30-1~deb12u2',
+  '7.88.1-10+deb12u8',
+  '1:9.2p1-2+deb12u3',
+  '2:8.2.3995-1ubuntu2.21',
+  '5.15.0-127.137~20.04.1',
+  '0.9.9~pre122-1',
+  '1.0~rc1+git20230101.abcdef0-0.1',
+];
+
+/** Strings near the grammar: the characters dpkg gives meaning to, blanks, and a few others. */
+const ALPHABET = '0123456789012345abzAZ.+-~:: \t\n_é';
+
+function sample(random: (n: number) => number): string {
+  if (random(3) === 0) return randomText(ALPHABET, 24, random).toString('latin1');
+  const real = REAL_WORLD[random(REAL_WORLD.length)] ?? '';
+  return mutate(Buffer.from(real), random, '~').toString('latin1');
+}
+
+function compareOrError(a: string, b: string): number | 'invalid' {
+  try {
+    return Math.sign(dpkgScheme.compare(a, b));
+  } catch (error) {
+    if (error instanceof DrydockError && error.code === 'invalid-argument') return 'invalid';
+    throw error;
+  }
+}
+
+describe('dpkg scheme fuzz', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`never fails but with invalidVersion, and orders consistently (seed ${seed})`, () => {
+      const random = seededRandom(seed);
+      const versions = Array.from({ length: 400 }, () => sample(random));
+      for (const [i, a] of versions.entries()) {
+        const b = versions[(i * 7 + 1) % versions.length] ?? '';
+        const forward = compareOrError(a, b);
+        const valid = dpkgScheme.valid(a) && dpkgScheme.valid(b);
+        expect(forward === 'invalid', `seed ${seed}: ${JSON.stringify([a, b])}`).toBe(!valid);
+        if (forward !== 'invalid') expect(compareOrError(b, a)).toBe(-forward || 0);
+      }
+      const sorted = versions
+        .filter((v) => dpkgScheme.valid(v))
+        .sort((a, b) => dpkgScheme.compare(a, b));
+      for (let i = 0; i < sorted.length; i++) {
+        for (let j = i + 1; j < sorted.length; j++) {
+          const pair = JSON.stringify([sorted[i], sorted[j]]);
+          expect(
+            dpkgScheme.compare(sorted[i] ?? '', sorted[j] ?? ''),
+            `seed ${seed}: ${pair}`,
+          ).toBeLessThanOrEqual(0);
+        }
+      }
+    });
+  }
+
+  it('reads a megabyte-long version in linear time', () => {
+    const long = `1:${'1.a~+'.repeat(200_000)}-1`;
+    expect(dpkgScheme.compare(long, `${long}0`)).toBe(-1);
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * The dpkg scheme against dpkg itself.
+ *
+ * - Order: 12,000 seeded pairs (Debian-shaped random versions, versions that differ by one
+ *   component, mutated real-world versions) go through one Perl process using Dpkg::Version
+ *   (libdpkg-perl), dpkg's own Perl implementation of the order.
+ * - That Perl oracle is checked against the real C one, `dpkg --compare-versions`, on a sample
+ *   of the same pairs plus pairs Perl would read differently (digit runs beyond 64 bits, `+1:`
+ *   epochs, blanks around the version): one bash loop, a few hundred dpkg runs.
+ * - Validity: arbitrary and mutated strings against `dpkg --validate-version` (parseversion).
+ *
+ * The oracles are Debian packages installed by scripts/install-deps.sh; a missing one fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dpkgScheme } from '../src/version/dpkg.js';
+import { mutate, randomText } from './harness/mutate.js';
+import { seededRandom } from './harness/random.js';
+
+const SEED = 20_240_611;
+const PAIRS = 12_000;
+const DPKG_SAMPLE = 160;
+const VALIDITY_SAMPLE = 240;
+
+type Random = (n: number) => number;
+type Pair = readonly [string, string];
+
+const pick = <T>(random: Random, items: readonly T[]): T => items[random(items.length)] as T;
+
+const DIGITS = ['0', '1', '2', '9', '10', '01', '007', '20230101', '99999999999999', '1', '2'];
+const WORDS = ['a', 'b', 'z', 'A', 'Z', 'rc', 'dfsg', 'git', 'Final', 'ubuntu', 'deb', 'nmu', 'u'];
+const UPSTREAM_SEPARATORS = ['.', '.', '.', '+', '~', '~', '-', ':', ''];
+const REVISION_SEPARATORS = ['.', '.', '+', '~', ''];
+
+/** Alternating separator and digit/letter tokens, as most Debian versions are. */
+function tokens(random: Random, separators: readonly string[], count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(
+      pick(random, separators),
+      random(3) === 0 ? pick(random, WORDS) : pick(random, DIGITS),
+    );
+  }
+  return out;
+}
+
+/** [epoch, upstream tokens..., revision tokens...] with `-` as its own token. */
+function randomVersion(random: Random): string[] {
+  const epoch = random(4) === 0 ? [`${pick(random, ['0', '1', '2', '10', '01'])}:`] : [];
+  const upstream = [pick(random, DIGITS), ...tokens(random, UPSTREAM_SEPARATORS, random(5))];
+  const revision =
+    random(3) === 0
+      ? []
+      : [
+          '-',
+          pick(random, [...DIGITS, ...WORDS]),
+          ...tokens(random, REVISION_SEPARATORS, random(3)),
+        ];
+  return [...epoch, ...upstream, ...revision];
+}
+
+/** The same version with one token replaced, dropped or followed by a `~`/`+` part. */
+function oneComponentApart(random: Random, version: readonly string[]): string[] {
+  const out = [...version];
+  const at = random(out.length);
+  switch (random(4)) {
+    case 0:
+      out[at] = pick(random, DIGITS);
+      break;
+    case 1:
+      out[at] = pick(random, WORDS);
+      break;
+    case 2:
+      out.splice(at, 1);
+      break;
+    default:
+      out.splice(at + 1, 0, pick(random, ['~', '+', '.', '~~']), pick(random, DIGITS));
+  }
+  return out;
+}
+
+const REAL_WORLD = [
+  '1:2.38.1-5+deb12u3',
+  '2.36-9+deb12u7',
+  '1.2.13.dfsg-1',
+  '3.0.11-1~deb12u2',
+  '252.30-1~deb12u2',
+  '7.88.1-10+deb12u8',
+  '1:9.2p1-2+deb12u3',
+  '2:8.2.3995-1ubuntu2.21',
+  '5.15.0-127.137~20.04.1',
+  '0.9.9~pre122-1',
+  '1.0~rc1+git20230101.abcdef0-0.1',
+  '4.6.99+svn6582-1',
+  '2.2~rc-4',
+];
+
+/** Valid for dpkg and read the same way by Dpkg::Version (no blanks, sign or 17+ digit runs). */
+function plain(version: string): boolean {
+  return (
+    dpkgScheme.valid(version) &&
+    /^[0-9A-Za-z.+~:-]+$/.test(version) &&
+    !/\d{17}/.test(version) &&
+    !/^[^:]*[+-][^:]*:/.test(version)
+  );
+}
+
+function generatePairs(random: Random, count: number): Pair[] {
+  const pairs: Pair[] = [];
+  while (pairs.length < count) {
+    const base = randomVersion(random);
+    let pair: Pair;
+    switch (random(3)) {
+      case 0:
+        pair = [base.join(''), randomVersion(random).join('')];
+        break;
+      case 1:
+        pair = [base.join(''), oneComponentApart(random, base).join('')];
+        break;
+      default: {
+        const real = pick(random, REAL_WORLD);
+        pair = [
+          real,
+          mutate(Buffer.from(real), random, pick(random, ['~', '.', '+', '-', '0'])).toString(
+            'latin1',
+          ),
+        ];
+      }
+    }
+    if (plain(pair[0]) && plain(pair[1])) pairs.push(random(2) === 0 ? pair : [pair[1], pair[0]]);
+  }
+  return pairs;
+}
+
+/** Pairs Dpkg::Version reads differently from dpkg's C code, for dpkg itself only. */
+const EXOTIC_PAIRS: readonly Pair[] = [
+  ['123456789012345678901234567890', '123456789012345678901234567891'],
+  ['1.18446744073709551616', '1.18446744073709551617'],
+  ['0000000000000000000000001', '1'],
+  ['+1:1.0', '1:1.0'],
+  ['-0:2.0', '2.0'],
+  ['\n3:1.0', '2:9'],
+  [' 1.0\t', '1.0'],
+  ['\t2147483647:0', '2147483646:9'],
+  ['1:1:1', '1:1'],
+  ['1.0--1', '1.0-1'],
+];
+
+function run(command: string, args: string[], input: string, oracle: string): string[] {
+  const result = spawnSync(command, args, { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.error !== undefined || result.status !== 0) {
+    throw new Error(
+      `the ${oracle} oracle did not run (${result.error?.message ?? result.stderr}); ` +
+        'install it with scripts/install-deps.sh',
+    );
+  }
+  return result.stdout.split('\n').slice(0, -1);
+}
+
+/** Dpkg::Version's `<=>` on every pair, in one Perl process. */
+function perlOrder(pairs: readonly Pair[]): number[] {
+  const script =
+    'use Dpkg::Version; while (my $l = <STDIN>) { chomp $l; my ($a, $b) = split /\\t/, $l, 2;' +
+    ' print((Dpkg::Version->new($a) <=> Dpkg::Version->new($b)), "\\n"); }';
+  const input = pairs.map(([a, b]) => `${a}\t${b}\n`).join('');
+  return run('perl', ['-e', script], input, 'Dpkg::Version (Debian package libdpkg-perl)').map(
+    Number,
+  );
+}
+
+/** `dpkg --compare-versions` on each pair: one bash loop, NUL-separated so blanks survive. */
+function dpkgOrder(pairs: readonly Pair[]): number[] {
+  const loop =
+    "while IFS= read -r -d '' a && IFS= read -r -d '' b; do" +
+    ' if dpkg --compare-versions -- "$a" lt "$b" 2>/dev/null; then echo -1;' +
+    ' elif dpkg --compare-versions -- "$a" eq "$b" 2>/dev/null; then echo 0; else echo 1; fi; done';
+  const input = pairs.map(([a, b]) => `${a}\0${b}\0`).join('');
+  return run('bash', ['-c', loop], input, 'dpkg (Debian package dpkg)').map(Number);
+}
+
+/** `dpkg --validate-version` on each string. */
+function dpkgValid(versions: readonly string[]): boolean[] {
+  const loop =
+    'while IFS= read -r -d \'\' v; do dpkg --validate-version -- "$v" 2>/dev/null && echo 1 || echo 0; done';
+  return run(
+    'bash',
+    ['-c', loop],
+    versions.map((v) => `${v}\0`).join(''),
+    'dpkg (Debian package dpkg)',
+  ).map((line) => line === '1');
+}
+
+function ours(pair: Pair): number {
+  return Math.sign(dpkgScheme.compare(pair[0], pair[1]));
+}
+
+/** The first few disagreements, readable in a failure message. */
+function disagreements<T>(
+  items: readonly T[],
+  expected: readonly unknown[],
+  actual: (item: T, index: number) => unknown,
+) {
+  const out: string[] = [];
+  items.forEach((item, i) => {
+    const got = actual(item, i);
+    if (got !== expected[i] && out.length < 20)
+      out.push(`${JSON.stringify(item)}: dpkg ${String(expected[i])}, ours ${String(got)}`);
+  });
+  return out;
+}
+
+describe('dpkg scheme against dpkg', () => {
+  const random = seededRandom(SEED);
+  const pairs = generatePairs(random, PAIRS);
+  let perl: number[] = [];
+
+  beforeAll(() => {
+    perl = perlOrder(pairs);
+  });
+
+  it(`orders ${PAIRS} generated pairs as Dpkg::Version does (seed ${SEED})`, () => {
+    expect(perl).toHaveLength(pairs.length);
+    expect(new Set(perl).size, 'the pairs cover less, equal and greater').toBe(3);
+    expect(disagreements(pairs, perl, ours), `seed ${SEED}`).toEqual([]);
+  });
+
+  it(`Dpkg::Version and we agree with dpkg --compare-versions on a sample (seed ${SEED})`, () => {
+    const picked = Array.from({ length: DPKG_SAMPLE }, (_, i) => (i * 7919) % pairs.length);
+    const sample = picked.map((at) => pairs[at] as Pair);
+    const dpkg = dpkgOrder([...sample, ...EXOTIC_PAIRS]);
+    expect(
+      disagreements(sample, dpkg, (_, i) => perl[picked[i] ?? 0]),
+      'Perl oracle',
+    ).toEqual([]);
+    expect(disagreements([...sample, ...EXOTIC_PAIRS], dpkg, ours), `seed ${SEED}`).toEqual([]);
+  });
+
+  it(`accepts exactly what dpkg --validate-version accepts (seed ${SEED})`, () => {
+    const candidates = Array.from({ length: VALIDITY_SAMPLE }, (_, i) => {
+      if (i % 3 === 0)
+        return randomText('0123456789aZ.+-~:: \t\n_\u00e9', 12, random).toString('latin1');
+      const base = i % 3 === 1 ? randomVersion(random).join('') : pick(random, REAL_WORLD);
+      return mutate(Buffer.from(base), random, pick(random, [':', '-', ' ', '~', '+'])).toString(
+        'latin1',
+      );
+    });
+    // A command line cannot hold NUL.
+    const versions = candidates.map((v) => v.replaceAll('\0', ''));
+    const dpkg = dpkgValid(versions);
+    expect(new Set(dpkg).size, 'the sample holds valid and invalid versions').toBe(2);
+    expect(
+      disagreements(versions, dpkg, (v) => dpkgScheme.valid(v)),
+      `seed ${SEED}`,
+    ).toEqual([]);
+  });
+});
