@@ -5,7 +5,7 @@
 import { DrydockError } from '../model/index.js';
 import type { FileCollector, ImageContent, Package, PackageType } from '../model/index.js';
 import type { FileTree } from '../source/squash.js';
-import { packageId, type CatalogContext, type Cataloger } from './cataloger.js';
+import { packageId, type CatalogContext, type Cataloger, type FoundPackage } from './cataloger.js';
 import { CATALOGERS } from './catalogers.js';
 import { detectDistro, distroCollectors } from './distro.js';
 import { retainedFileCollectors, retainedFiles } from './retained-files.js';
@@ -49,7 +49,7 @@ export class ImageCataloger {
         distro,
         warn: (message) => warnings.push(`${cataloger.name}: ${message}`),
       };
-      for (const found of cataloger.catalog(context))
+      for (const found of catalogGuarded(cataloger, context))
         packages.push({ ...found, id: packageId(found) });
     }
     const content: ImageContent = {
@@ -60,6 +60,23 @@ export class ImageCataloger {
     };
     return { content, warnings };
   }
+}
+
+/**
+ * A cataloger's packages; if it throws (a bug meeting input it did not expect), its packages are
+ * lost with a warning rather than the whole analysis, as a collector that throws loses one file.
+ */
+function catalogGuarded(cataloger: Cataloger, context: CatalogContext): FoundPackage[] {
+  try {
+    return cataloger.catalog(context);
+  } catch (error) {
+    context.warn(`failed, its packages are not listed: ${errorMessage(error)}`);
+    return [];
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function selectCatalogers(select: readonly string[] | undefined): readonly Cataloger[] {

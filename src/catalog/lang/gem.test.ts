@@ -55,6 +55,12 @@ describe('parseGemspec', () => {
   it('ignores comparisons and unterminated strings', () => {
     expect(parseGemspec('s.name == "a"\ns.version = "1\n')).toBeUndefined();
   });
+
+  it('reads a bounded number of assignments, so unterminated literals cannot make it quadratic', () => {
+    // A megabyte of `%q(` literals that never close: each would otherwise be scanned to the end.
+    const hostile = `${'s.name = %q(\n'.repeat(80_000)}# stub: late 1.0\n`;
+    expect(parseGemspec(hostile)).toMatchObject({ name: 'late', version: '1.0' });
+  });
 });
 
 describe('parseGemfileLock', () => {

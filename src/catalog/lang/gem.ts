@@ -38,6 +38,13 @@ const MAX_LOCKED_GEMS = 200_000;
 /** Longest string literal kept (a description can be long; names and versions are short). */
 const MAX_STRING_LENGTH = 4096;
 const MAX_ARRAY_ITEMS = 256;
+/** Source characters one literal may span before it is given up on. */
+const MAX_LITERAL_SOURCE = MAX_STRING_LENGTH * 4;
+/**
+ * Assignments read per gemspec. A generated one has one of each attribute; without a cap, a
+ * hostile file of many unterminated literals would be scanned once per assignment (quadratic).
+ */
+const MAX_ASSIGNMENTS_READ = 64;
 
 function isGemspec(path: string): boolean {
   if (!path.endsWith('.gemspec')) return false;
@@ -61,7 +68,7 @@ function isGemLockfile(path: string): boolean {
 
 export const gemspecCollector = bytesCollector<GemSpec>({
   name: 'gem-specification',
-  version: 1,
+  version: 2,
   maxBytes: MAX_GEMSPEC_BYTES,
   wants: ({ path }) => isGemspec(path),
   parse: ({ data }) => parseGemspec(data.toString()),
@@ -90,7 +97,9 @@ const ATTRIBUTES =
  */
 export function parseGemspec(text: string): GemSpec | undefined {
   const values = new Map<string, RubyValue>();
+  let read = 0;
   for (const match of text.matchAll(ATTRIBUTES)) {
+    if (read++ >= MAX_ASSIGNMENTS_READ) break;
     const attribute = match[1];
     if (attribute === undefined || values.has(attribute)) continue;
     const value = new RubyLiteralReader(text, match.index + match[0].length).value();
@@ -179,7 +188,8 @@ class RubyLiteralReader {
   private quoted(open: string, close: string, interpreted: boolean): string | undefined {
     let out = '';
     let depth = 0;
-    while (this.pos < this.text.length) {
+    const giveUpAt = Math.min(this.text.length, this.pos + MAX_LITERAL_SOURCE);
+    while (this.pos < giveUpAt) {
       const c = this.text[this.pos++] ?? '';
       if (c === '\\') {
         out += interpreted ? this.escape() : this.literalEscape(open, close);
@@ -190,9 +200,8 @@ class RubyLiteralReader {
         else if (open !== close && c === close) depth--;
         out += c;
       }
-      if (out.length > MAX_STRING_LENGTH * 4) return undefined;
     }
-    return undefined; // unterminated
+    return undefined; // unterminated, or longer than any value worth keeping
   }
 
   /** In `'…'` and `%q`, only `\\` and the delimiters are escapes. */

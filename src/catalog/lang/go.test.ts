@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { tarBuffer } from '../../../test/harness/tar-writer.js';
-import { DEFAULT_LIMITS } from '../../model/index.js';
-import { analyzeLayer } from '../../source/layers/analyze-layer.js';
-import { squashLayers } from '../../source/squash.js';
+import { imageTree } from '../../../test/harness/catalog.js';
 import { collectedValues } from '../collectors.js';
 import { goBinaryCollector, goCataloger, goPackages } from './go.js';
 
@@ -44,26 +40,16 @@ describe('goCataloger', () => {
   const skopeo = readFileSync('/usr/bin/skopeo');
 
   it('collects executable ELF files only, and reports no modules for a GOPATH build', async () => {
-    const analysis = await analyzeLayer(
-      Readable.from([
-        tarBuffer([
+    const tree = await imageTree(
+      [
+        [
           { path: 'usr/bin/skopeo', mode: 0o755, content: skopeo },
           { path: 'usr/share/doc/skopeo.copy', mode: 0o644, content: skopeo },
           { path: 'usr/bin/script', mode: 0o755, content: '#!/bin/sh\n'.repeat(100) },
-        ]),
-      ]),
-      {
-        index: 0,
-        digest: `sha256:${'1'.repeat(64)}`,
-        mediaType: 'application/vnd.oci.image.layer.v1.tar',
-      },
-      {
-        limits: DEFAULT_LIMITS,
-        collectors: [goBinaryCollector],
-        budget: { remainingBytes: DEFAULT_LIMITS.maxImageBytes },
-      },
+        ],
+      ],
+      [goBinaryCollector],
     );
-    const tree = squashLayers([{ analysis, index: 0 }], DEFAULT_LIMITS);
     const collected = collectedValues(tree, goBinaryCollector);
     expect(collected).toEqual([
       {

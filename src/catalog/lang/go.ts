@@ -41,9 +41,14 @@ export const goCataloger: Cataloger = {
         context.warn(`${path}: ${value.warning}`);
         return [];
       }
-      return goPackages(value.buildInfo).map((module) =>
-        goPackage(context, path, value.buildInfo, module),
-      );
+      return goPackages(value.buildInfo).flatMap((module) => {
+        if (module.path.endsWith('/')) {
+          // Go never writes such a path, and a PURL cannot name its empty last element.
+          context.warn(`${path}: module path ${JSON.stringify(module.path)} skipped`);
+          return [];
+        }
+        return [goPackage(context, path, value.buildInfo, module)];
+      });
     });
   },
 };

@@ -3,10 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { imageTree } from '../../../test/harness/catalog.js';
 import { seededRandom } from '../../../test/harness/random.js';
 import {
   DEFAULT_JAVA_LIMITS,
   isJavaArchive,
+  javaArchiveCollector,
+  javaCataloger,
   nameFromFileName,
   parseManifest,
   parsePomXml,
@@ -88,8 +91,24 @@ describe('readJavaArchive', () => {
       source: 'manifest',
       implementationVersion: '2.5.1-impl',
       specificationVersion: '2.5',
+      implementationVendor: 'Demo Corp', // Anchore's java shape reports it as the origin
     });
     expect(found?.sha1).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('lists an empty groupId as none: the PURL takes the name as its namespace', async () => {
+    const path = join(dir, 'empty-group.jar');
+    execFileSync('python3', [
+      '-c',
+      'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("META-INF/maven/x/tool/pom.properties", "groupId=\\nartifactId=tool\\nversion=1.0\\n")',
+      path,
+    ]);
+    const tree = await imageTree(
+      [[{ path: 'app/empty-group.jar', content: readFileSync(path) }]],
+      [javaArchiveCollector],
+    );
+    const found = javaCataloger.catalog({ tree, warn: () => undefined });
+    expect(found.map((p) => p.purl)).toEqual(['pkg:maven/tool/tool@1.0']);
   });
 
   it('turns a file that is no zip into a warning', () => {
@@ -184,6 +203,8 @@ describe('java parser fuzz', () => {
       parseProperties(text);
       parsePomXml(text);
     }
+    // Text split by comments inside one element: its pieces are joined once, not per piece.
+    parsePomXml(`<project><version>${'1<!---->'.repeat(200_000)}</version></project>`);
   });
 
   it.each(seeds)('mutated nested jar, seed %i: packages and warnings, no throw', (seed) => {

@@ -52,6 +52,8 @@ export interface JavaArchivePackage {
   source: 'pom.properties' | 'pom.xml' | 'manifest';
   specificationVersion?: string;
   implementationVersion?: string;
+  specificationVendor?: string;
+  implementationVendor?: string;
   /** The version maven files record (absent for a manifest-only package). */
   mavenVersion?: string;
 }
@@ -186,7 +188,10 @@ function mavenPackage(
   const name = coordinates.get('artifactId') ?? '';
   const version = coordinates.get('version') ?? '';
   if (name === '') return [];
-  return [{ name, version, groupId: coordinates.get('groupId'), source, mavenVersion: version }];
+  // `groupId=` names no group: the PURL then falls back to the name, as for a missing one.
+  const written = coordinates.get('groupId');
+  const groupId = written === '' ? undefined : written;
+  return [{ name, version, groupId, source, mavenVersion: version }];
 }
 
 function manifestPackage(manifest: Map<string, string>, fromFile: FileNameParts): FoundInArchive {
@@ -205,13 +210,18 @@ function manifestPackage(manifest: Map<string, string>, fromFile: FileNameParts)
   return { name: name.trim(), version, source: 'manifest', ...manifestVersions(manifest) };
 }
 
-function manifestVersions(manifest: Map<string, string>): {
-  specificationVersion?: string;
-  implementationVersion?: string;
-} {
+/** The manifest's specification and implementation facts, which Anchore's java shape lists. */
+function manifestVersions(
+  manifest: Map<string, string>,
+): Pick<
+  FoundInArchive,
+  'specificationVersion' | 'implementationVersion' | 'specificationVendor' | 'implementationVendor'
+> {
   return {
     specificationVersion: manifest.get('Specification-Version'),
     implementationVersion: manifest.get('Implementation-Version'),
+    specificationVendor: manifest.get('Specification-Vendor'),
+    implementationVendor: manifest.get('Implementation-Vendor'),
   };
 }
 
@@ -312,17 +322,20 @@ function unescapeProperty(text: string): string {
  * standing in for missing ones (Maven inherits them).
  */
 export function parsePomXml(text: string): Map<string, string> {
-  const values = new Map<string, string>();
+  // Text pieces of the elements read, joined once at the end: joining (and trimming) as each
+  // piece arrives would be quadratic in a pom.xml of many comment-separated pieces.
+  const pieces = new Map<string, string[]>(POM_COORDINATE_PATHS.map((path) => [path, []]));
   const stack: string[] = [];
   for (const token of xmlTokens(text)) {
     if (token.kind === 'open') stack.push(localName(token.name));
     else if (token.kind === 'close') stack.pop();
-    else if (stack.length <= 3 && stack[0] === 'project') {
-      const path = stack.join('/');
-      values.set(path, ((values.get(path) ?? '') + token.text).trim());
-    }
+    else if (stack.length <= 3) pieces.get(stack.join('/'))?.push(token.text);
   }
-  const result = new Map<string, string>();
+  const values = new Map<string, string>();
+  for (const [path, parts] of pieces) {
+    const value = parts.join('').trim();
+    if (value !== '') values.set(path, value);
+  }
   const inherited = (field: string): string | undefined =>
     values.get(`project/${field}`) ?? values.get(`project/parent/${field}`);
   const coordinates = {
@@ -330,10 +343,20 @@ export function parsePomXml(text: string): Map<string, string> {
     artifactId: values.get('project/artifactId'),
     version: inherited('version'),
   };
+  const result = new Map<string, string>();
   for (const [field, value] of Object.entries(coordinates))
-    if (value !== undefined && value !== '') result.set(field, value);
+    if (value !== undefined) result.set(field, value);
   return result;
 }
+
+/** The elements parsePomXml reads; the parent's stand in for a missing groupId or version. */
+const POM_COORDINATE_PATHS = [
+  'project/groupId',
+  'project/artifactId',
+  'project/version',
+  'project/parent/groupId',
+  'project/parent/version',
+];
 
 type XmlToken =
   { kind: 'open'; name: string } | { kind: 'close'; name: string } | { kind: 'text'; text: string };
@@ -382,7 +405,7 @@ function decodeXmlText(text: string): string {
 
 export const javaArchiveCollector = bytesCollector<JavaArchiveValue>({
   name: 'java-archive',
-  version: 1,
+  version: 2,
   maxBytes: MAX_JAVA_ARCHIVE_BYTES,
   wants: (file) => isJavaArchive(file.path),
   parse(bytes, path) {
@@ -431,6 +454,8 @@ function javaPackage(
       artifactId: found.source === 'manifest' ? undefined : found.name,
       specificationVersion: found.specificationVersion,
       implementationVersion: found.implementationVersion,
+      specificationVendor: found.specificationVendor,
+      implementationVendor: found.implementationVendor,
       mavenVersion: found.mavenVersion,
       sha1: found.sha1,
       source: found.source,

@@ -12,6 +12,7 @@ describe('parseMetadata', () => {
       version: '2.28.1',
       licenses: ['Apache 2.0'],
       author: 'Kenneth Reitz',
+      authorEmail: 'me@kennethreitz.org',
       homepage: 'https://requests.readthedocs.io',
     });
   });
@@ -26,7 +27,7 @@ describe('parseMetadata', () => {
       name: 'Example_Package.Name',
       version: '1.0.0rc1',
       licenses: ['MIT OR Apache-2.0'],
-      author: 'Jane Doe <jane@example.org>',
+      authorEmail: 'Jane Doe <jane@example.org>',
       homepage: 'https://example.org/example',
     });
   });

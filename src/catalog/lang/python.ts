@@ -18,6 +18,8 @@ export interface PythonMetadata {
   version: string;
   licenses: string[];
   author?: string;
+  /** `Author-email`, often `Name <address>` when there is no `Author`. */
+  authorEmail?: string;
   homepage?: string;
 }
 
@@ -49,7 +51,7 @@ function isFileList(path: string): boolean {
 // Headers come first: a truncated file still has them, so it is read like a whole one.
 export const metadataCollector = bytesCollector<PythonMetadata>({
   name: 'python-metadata',
-  version: 1,
+  version: 2,
   maxBytes: MAX_METADATA_BYTES,
   wants: ({ path }) => isMetadataFile(path),
   parse: ({ data }) => parseMetadata(data.toString()),
@@ -58,7 +60,7 @@ export const metadataCollector = bytesCollector<PythonMetadata>({
 /** Zipped eggs: the zip directory is at the end, so the whole archive is needed. */
 export const eggCollector = bytesCollector<PythonMetadata>({
   name: 'python-egg',
-  version: 1,
+  version: 2,
   maxBytes: MAX_EGG_BYTES,
   wants: ({ path }) => path.endsWith('.egg'),
   parse: ({ data, truncated }) => (truncated ? undefined : eggMetadata(data)),
@@ -96,9 +98,11 @@ export function parseMetadata(text: string): PythonMetadata | undefined {
   const version = first('Version');
   if (name === undefined || version === undefined) return undefined;
   const metadata: PythonMetadata = { name, version, licenses: licensesOf(headers) };
-  const author = first('Author') ?? first('Author-email');
+  const author = first('Author');
+  const authorEmail = first('Author-email');
   const homepage = first('Home-page') ?? projectUrl(headers, 'homepage');
   if (author !== undefined) metadata.author = author;
+  if (authorEmail !== undefined) metadata.authorEmail = authorEmail;
   if (homepage !== undefined) metadata.homepage = homepage;
   return metadata;
 }
@@ -286,7 +290,12 @@ function pythonPackage(
       metadata.version,
     ),
     locations,
-    metadata: { author: metadata.author, homepage: metadata.homepage, sitePackages },
+    metadata: {
+      author: metadata.author,
+      authorEmail: metadata.authorEmail,
+      homepage: metadata.homepage,
+      sitePackages,
+    },
   };
   if (files !== undefined) pkg.files = files;
   return pkg;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { catalogDirectory } from '../../../test/harness/catalog.js';
+import { catalogDirectory, imageTree } from '../../../test/harness/catalog.js';
 import { mutate, randomText } from '../../../test/harness/mutate.js';
 import { seededRandom } from '../../../test/harness/random.js';
 import type { Distro } from '../../model/index.js';
@@ -133,6 +133,8 @@ describe('parseApkInstalled', () => {
   it('says when the database was cut at the size limit', () => {
     const value = parseApkInstalled({ data: Buffer.from('P:a\nV:1\nR:x'), truncated: true });
     expect(value.problems).toEqual(['larger than the limit; only its start was read']);
+    // `R:x` may be the start of a longer name: the cut-off last line is not read.
+    expect(value.records).toMatchObject([{ name: 'a', version: '1', files: [] }]);
   });
 
   it('collects only the database paths', () => {
@@ -142,6 +144,21 @@ describe('parseApkInstalled', () => {
     expect(wants('/usr/lib/apk/db/installed')).toBe(true);
     expect(wants('/lib/apk/db/installed.new')).toBe(false);
     expect(wants('/home/lib/apk/db/installed')).toBe(false);
+  });
+
+  it('skips a paragraph whose P: or V: is empty, with a warning', async () => {
+    const db = 'P:\nV:1.0-r0\n\nP:empty-version\nV:\n\nP:ok\nV:2.0-r1\n';
+    const tree = await imageTree(
+      [[{ path: 'lib/apk/db/installed', content: db }]],
+      [apkInstalledCollector],
+    );
+    const warnings: string[] = [];
+    const found = apkCataloger.catalog({ tree, warn: (m) => warnings.push(m) });
+    expect(found.map((p) => p.purl)).toEqual(['pkg:apk/alpine/ok@2.0-r1']);
+    expect(warnings).toEqual([
+      '/lib/apk/db/installed: a package without P: skipped',
+      '/lib/apk/db/installed: a package without V: skipped',
+    ]);
   });
 
   it('never throws on random or mutated databases, and stays bounded (seeded fuzz)', async () => {

@@ -8,6 +8,7 @@
 import { locationOf, type Cataloger, type FoundPackage } from '../cataloger.js';
 import { bytesCollector, collectedValues, type KeptBytes } from '../collectors.js';
 import { cpes, distroQualifier, purl } from '../identifiers.js';
+import { BoundedMessages, keptText, lines } from '../text.js';
 import type { Distro, PackageFile } from '../../model/index.js';
 
 const DB_PATHS = new Set(['/lib/apk/db/installed', '/usr/lib/apk/db/installed']);
@@ -41,7 +42,7 @@ export interface ApkDatabaseValue {
 
 export const apkInstalledCollector = bytesCollector<ApkDatabaseValue>({
   name: 'apk-installed',
-  version: 1,
+  version: 2,
   maxBytes: 64 * 1024 * 1024,
   wants: ({ path }) => DB_PATHS.has(path),
   parse: (bytes) => parseApkInstalled(bytes),
@@ -58,8 +59,11 @@ export const apkCataloger: Cataloger = {
       for (const problem of value.problems) context.warn(`${path}: ${problem}`);
       for (const record of value.records) {
         const { name, version } = record;
-        if (name === undefined || version === undefined) {
-          context.warn(`${path}: a package without ${name === undefined ? 'P:' : 'V:'} skipped`);
+        // An empty `P:` names nothing (and a PURL cannot be made of it).
+        if (name === undefined || name === '' || version === undefined || version === '') {
+          context.warn(
+            `${path}: a package without ${name === undefined || name === '' ? 'P:' : 'V:'} skipped`,
+          );
           continue;
         }
         found.push({
@@ -75,23 +79,14 @@ export const apkCataloger: Cataloger = {
 /** Reads the database text; never throws, whatever the bytes. */
 export function parseApkInstalled(bytes: KeptBytes): ApkDatabaseValue {
   const parser = new ApkParser();
-  const text = bytes.data.toString('utf8');
-  let start = 0;
   let lineNumber = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    lineNumber += 1;
-    parser.line(text.slice(start, end).replace(/\r$/, ''), lineNumber);
-    start = end + 1;
-  }
+  for (const line of lines(keptText(bytes))) parser.line(line, ++lineNumber);
   return parser.finish(bytes.truncated);
 }
 
 class ApkParser {
   private readonly records: ApkRecord[] = [];
-  private readonly problems: string[] = [];
-  private problemCount = 0;
+  private readonly problems = new BoundedMessages(MAX_PROBLEMS);
   private current: ApkRecord | undefined;
   private fileCount = 0;
   private directory = '';
@@ -119,10 +114,9 @@ class ApkParser {
 
   finish(truncated: boolean): ApkDatabaseValue {
     this.endRecord(); // the last paragraph need not end with a blank line
-    if (truncated) this.problems.push('larger than the limit; only its start was read');
-    if (this.problemCount > MAX_PROBLEMS)
-      this.problems.push(`${this.problemCount - MAX_PROBLEMS} more problems`);
-    return { records: this.records, problems: this.problems };
+    const problems = this.problems.list();
+    if (truncated) problems.push('larger than the limit; only its start was read');
+    return { records: this.records, problems };
   }
 
   private apply(record: ApkRecord, key: string, value: string, lineNumber: number): void {
@@ -199,8 +193,7 @@ class ApkParser {
   }
 
   private problem(message: string): void {
-    this.problemCount += 1;
-    if (this.problemCount <= MAX_PROBLEMS) this.problems.push(message);
+    this.problems.add(message);
   }
 }
 

@@ -5,6 +5,7 @@
  * Field names are case-insensitive. The input is untrusted: counts are bounded and a malformed
  * line is reported and skipped, never fatal.
  */
+import { BoundedMessages, lines } from '../text.js';
 
 export interface ControlParagraph {
   /** 1-based line number where the paragraph starts, for messages. */
@@ -52,22 +53,9 @@ export function parseControl(
   return parser.finish();
 }
 
-/** Lines without their terminators (`\n` or `\r\n`), lazily, so a huge file is not split twice. */
-function* lines(text: string): Generator<string> {
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    yield text.slice(start, stop);
-    start = end + 1;
-  }
-}
-
 class ControlParser {
   private readonly paragraphs: ControlParagraph[] = [];
-  private readonly problems: string[] = [];
-  private problemCount = 0;
+  private readonly problems = new BoundedMessages(MAX_PROBLEMS);
   private current: ControlParagraph | undefined;
   /** The field continuation lines append to; undefined after a skipped field. */
   private field: string | undefined;
@@ -98,9 +86,7 @@ class ControlParser {
 
   finish(): ControlParse {
     this.endParagraph();
-    if (this.problemCount > MAX_PROBLEMS)
-      this.problems.push(`${this.problemCount - MAX_PROBLEMS} more problems`);
-    return { paragraphs: this.paragraphs, problems: this.problems };
+    return { paragraphs: this.paragraphs, problems: this.problems.list() };
   }
 
   private startField(paragraph: ControlParagraph, line: string, lineNumber: number): void {
@@ -149,8 +135,7 @@ class ControlParser {
   }
 
   private problem(message: string): void {
-    this.problemCount += 1;
-    if (this.problemCount <= MAX_PROBLEMS) this.problems.push(message);
+    this.problems.add(message);
   }
 }
 

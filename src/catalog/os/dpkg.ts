@@ -18,6 +18,7 @@ import { cpes, distroQualifier, purl } from '../identifiers.js';
 import type { PackageFile } from '../../model/index.js';
 import { parseControl } from './control-file.js';
 import { parseDebianCopyright } from './debian-copyright.js';
+import { keptText, lines } from '../text.js';
 
 const ADMIN_DIR = '/var/lib/dpkg';
 const STATUS_FILE = `${ADMIN_DIR}/status`;
@@ -64,7 +65,7 @@ export interface DpkgDigestsValue {
 
 export const dpkgStatusCollector = bytesCollector<DpkgStatusValue>({
   name: 'dpkg-status',
-  version: 1,
+  version: 2,
   maxBytes: 64 * MIB,
   wants: ({ path }) =>
     path === STATUS_FILE ||
@@ -94,13 +95,13 @@ export const dpkgMd5sumsCollector = bytesCollector<DpkgDigestsValue>({
 /** `/usr/share/doc/<package>/copyright`, kept as the license names it gives. */
 export const dpkgCopyrightCollector = bytesCollector<string[]>({
   name: 'dpkg-copyright',
-  version: 1,
+  version: 2,
   maxBytes: 2 * MIB,
   wants: ({ path }) =>
     path.startsWith(DOC_DIR) &&
     path.endsWith('/copyright') &&
     path.indexOf('/', DOC_DIR.length) === path.length - '/copyright'.length,
-  parse: (bytes) => parseDebianCopyright(bytes.data.toString('utf8')),
+  parse: (bytes) => parseDebianCopyright(keptText(bytes)),
 });
 
 export const dpkgCataloger: Cataloger = {
@@ -123,7 +124,7 @@ export const dpkgCataloger: Cataloger = {
 };
 
 export function parseDpkgStatus(bytes: KeptBytes): DpkgStatusValue {
-  const parsed = parseControl(bytes.data.toString('utf8'));
+  const parsed = parseControl(keptText(bytes));
   const problems = [...parsed.problems];
   if (bytes.truncated) problems.push('larger than the limit; only its start was read');
   const records: DpkgRecord[] = [];
@@ -181,22 +182,15 @@ function conffilesOf(value: string | undefined): [string, string][] {
   return out;
 }
 
-/** Text lines of a collected file, without a partial last line when it was cut short. */
-function textLines(bytes: KeptBytes): string[] {
-  const lines = bytes.data.toString('utf8').split('\n');
-  if (bytes.truncated) lines.pop();
-  return lines.map((line) => line.replace(/\r$/, ''));
-}
-
 /** A `.list` file: one absolute path per line; `/.` (the root) is left out. */
 function parseFileList(bytes: KeptBytes): string[] {
-  return textLines(bytes).filter((line) => line.startsWith('/') && line !== '/.');
+  return [...lines(keptText(bytes))].filter((line) => line.startsWith('/') && line !== '/.');
 }
 
 /** `<md5>  <path relative to />` per line, as dpkg writes them. */
 function parseMd5sums(bytes: KeptBytes): [string, string][] {
   const out: [string, string][] = [];
-  for (const line of textLines(bytes)) {
+  for (const line of lines(keptText(bytes))) {
     const match = /^([0-9a-fA-F]{32})\s+\*?(.+)$/.exec(line);
     if (match?.[1] === undefined || match[2] === undefined) continue;
     out.push([`/${match[2].replace(/^(\.\/|\/)+/, '')}`, match[1].toLowerCase()]);

@@ -62,7 +62,7 @@ describe('rpm cataloger', () => {
       locations: [{ path: '/var/lib/rpm/rpmdb.sqlite', layerIndex: 0 }],
       metadata: { epoch: 2, release: '4.fc99', vendor: 'Drydock Test' },
     });
-    expect(libs.cpes).toEqual(['cpe:2.3:a:alpha-libs:alpha-libs:1.2.3:*:*:*:*:*:*:*']);
+    expect(libs.cpes).toEqual(['cpe:2.3:a:alpha-libs:alpha-libs:2\\:1.2.3-4.fc99:*:*:*:*:*:*:*']);
     expect(libs.files).toEqual([
       { path: '/usr/lib64/libalpha.so' },
       {

@@ -148,10 +148,11 @@ export function rpmPackage(
   const versionRelease =
     record.release === '' ? record.version : `${record.version}-${record.release}`;
   const source = record.sourceRpm === undefined ? undefined : sourceOf(record.sourceRpm);
+  const version = record.epoch === undefined ? versionRelease : `${record.epoch}:${versionRelease}`;
   return {
     type: 'rpm',
     name: record.name,
-    version: record.epoch === undefined ? versionRelease : `${record.epoch}:${versionRelease}`,
+    version,
     architecture: record.arch,
     source: source && {
       name: source.name,
@@ -170,7 +171,8 @@ export function rpmPackage(
         distro: distroQualifier(distro),
       },
     }),
-    cpes: record.name === 'gpg-pubkey' ? [] : cpes([record.name], [record.name], record.version),
+    // The whole version, as the dpkg and apk CPEs carry it.
+    cpes: record.name === 'gpg-pubkey' ? [] : cpes([record.name], [record.name], version),
     files: packageFiles(record),
     size: record.size,
     metadata: {
