@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { version } from './common-options.js';
 import { contentCommand } from './content.js';
+import { dbCommand } from './db.js';
 import { filesCommand } from './files.js';
 import { inspectCommand } from './inspect.js';
 import { handleStdoutErrors, runCli } from './run.js';
@@ -13,7 +14,8 @@ const program = new Command('drydock')
   .addCommand(inspectCommand())
   .addCommand(filesCommand())
   .addCommand(sbomCommand())
-  .addCommand(contentCommand());
+  .addCommand(contentCommand())
+  .addCommand(dbCommand());
 
 handleStdoutErrors();
 process.exitCode = await runCli(program, process.argv);

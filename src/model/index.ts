@@ -6,3 +6,4 @@ export * from './packages.js';
 export * from './analysis.js';
 export * from './limits.js';
 export * from './errors.js';
+export * from './vulnerability.js';

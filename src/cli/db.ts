@@ -1,0 +1,233 @@
+/**
+ * `drydock db`: the vulnerability database. `update` downloads the OSV dumps, `import` reads an
+ * OSV zip, a directory of records or an exported bundle, `export` writes the bundle, `status`
+ * tells what is there and how old it is.
+ */
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config/config.js';
+import { DrydockError } from '../model/index.js';
+import { columns } from '../report/table.js';
+import { printable } from '../util/text.js';
+import { exportBundle, importBundle, isBundle } from '../vuln/bundle.js';
+import { defaultDbFile, feedStatus, openVulnDb, type FeedStatus, type VulnDb } from '../vuln/db.js';
+import { importOsv, type ImportResult } from '../vuln/import.js';
+import { writeStdout } from './run.js';
+
+/** The OSV ecosystems `db update` fetches by default. */
+export const DEFAULT_OSV_ECOSYSTEMS = [
+  'Debian',
+  'Ubuntu',
+  'Alpine',
+  'Red Hat',
+  'Rocky Linux',
+  'AlmaLinux',
+  'npm',
+  'PyPI',
+  'Maven',
+  'RubyGems',
+  'Go',
+  'crates.io',
+  'NuGet',
+  'Packagist',
+];
+const OSV_DUMPS = 'https://osv-vulnerabilities.storage.googleapis.com';
+
+export const osvDumpUrl = (ecosystem: string): string =>
+  `${OSV_DUMPS}/${encodeURIComponent(ecosystem)}/all.zip`;
+
+interface DbOptions {
+  dbFile?: string;
+  config?: string;
+  cacheDir?: string;
+  output: 'table' | 'json';
+  quiet?: boolean;
+}
+
+interface UpdateOptions extends DbOptions {
+  source?: string[];
+  ecosystem?: string[];
+}
+
+export function dbCommand(): Command {
+  return new Command('db')
+    .description('the vulnerability database: update, import, export, status')
+    .addCommand(
+      withDbOptions(new Command('update'))
+        .description('download the OSV feeds and import what changed')
+        .option(
+          '--source <url>',
+          'an OSV all.zip URL to import instead of the defaults (repeatable)',
+          collect,
+        )
+        .option(
+          '--ecosystem <name>',
+          `an OSV ecosystem to fetch (repeatable; default: ${DEFAULT_OSV_ECOSYSTEMS.join(', ')})`,
+          collect,
+        )
+        .action((options: UpdateOptions) =>
+          withDb(options, (db, cacheDir) => update(db, cacheDir, options)),
+        ),
+    )
+    .addCommand(
+      withDbOptions(new Command('import'))
+        .description(
+          'import an OSV all.zip, a directory of OSV JSON records, or a bundle from `db export`',
+        )
+        .argument('<path>', 'file or directory')
+        .option('--feed <name>', 'the feed name (default: the ecosystem of the records)')
+        .action((path: string, options: DbOptions & { feed?: string }) =>
+          withDb(options, async (db, cacheDir, dbFile) => {
+            if (await isBundle(path)) {
+              const result = await importBundle(db, dbFile, path);
+              await report(
+                options,
+                result,
+                `imported ${result.feeds} feeds, ${result.records} records from ${printable(path)}`,
+              );
+            } else {
+              const result = await importOsv(db, path, {
+                cacheDir,
+                ...(options.feed === undefined ? {} : { feed: options.feed }),
+              });
+              await report(options, result, importSummary(result));
+            }
+          }),
+        ),
+    )
+    .addCommand(
+      withDbOptions(new Command('export'))
+        .description('write the whole database as one compressed bundle (gzip) for offline use')
+        .argument('<file>', 'the bundle to write')
+        .action((file: string, options: DbOptions) =>
+          withDb(options, async (db) => {
+            await exportBundle(db, file);
+            await report(options, { file }, `wrote ${printable(file)}`);
+          }),
+        ),
+    )
+    .addCommand(
+      withDbOptions(new Command('status'))
+        .description('feeds, records, withdrawn records, newest record and age of the last sync')
+        .action((options: DbOptions) =>
+          withDb(options, async (db) => {
+            const feeds = await feedStatus(db);
+            const now = Date.now();
+            if (options.output === 'json')
+              await writeStdout([
+                `${JSON.stringify(
+                  feeds.map((f) => ({ ...f, ageSeconds: ageSeconds(f, now) })),
+                  null,
+                  2,
+                )}\n`,
+              ]);
+            else
+              await writeStdout([
+                feeds.length === 0
+                  ? 'no vulnerability data: run `drydock db update` or `drydock db import`\n'
+                  : `${statusTable(feeds, now)}\n`,
+              ]);
+          }),
+        ),
+    );
+}
+
+function withDbOptions(command: Command): Command {
+  return command
+    .option('--db-file <file>', 'the vulnerability database (default: <cache dir>/vulndb.sqlite)')
+    .option(
+      '--config <file>',
+      'drydock config file (default: $DRYDOCK_CONFIG or ~/.config/drydock/config.yaml)',
+    )
+    .option(
+      '--cache-dir <dir>',
+      'cache directory (default: from the config, else ~/.cache/drydock)',
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'json'])
+        .default('table'),
+    )
+    .option('-q, --quiet', 'no summary on stderr');
+}
+
+async function withDb(
+  options: DbOptions,
+  run: (db: VulnDb, cacheDir: string, dbFile: string) => Promise<void>,
+): Promise<void> {
+  const config = await loadConfig(options.config);
+  const cacheDir = options.cacheDir ?? config.cacheDir;
+  const dbFile = options.dbFile ?? defaultDbFile(cacheDir);
+  const db = await openVulnDb(dbFile);
+  try {
+    await run(db, cacheDir, dbFile);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Each feed is its own transaction: one failing leaves the others imported, and the exit code 1. */
+async function update(db: VulnDb, cacheDir: string, options: UpdateOptions): Promise<void> {
+  const sources = options.source ?? (options.ecosystem ?? DEFAULT_OSV_ECOSYSTEMS).map(osvDumpUrl);
+  const results: ImportResult[] = [];
+  const failures: string[] = [];
+  for (const source of sources) {
+    try {
+      const result = await importOsv(db, source, { cacheDir });
+      results.push(result);
+      if (options.quiet !== true) process.stderr.write(`${printable(importSummary(result))}\n`);
+    } catch (error) {
+      if (!(error instanceof DrydockError)) throw error;
+      failures.push(error.message);
+      if (options.quiet !== true) process.stderr.write(`drydock: ${printable(error.message)}\n`);
+    }
+  }
+  if (options.output === 'json') await writeStdout([`${JSON.stringify(results, null, 2)}\n`]);
+  if (failures.length > 0)
+    throw new DrydockError(
+      'registry-unreachable',
+      `${failures.length} of ${sources.length} feeds failed to update; the data they had before is unchanged`,
+    );
+}
+
+function importSummary(result: ImportResult): string {
+  const skipped =
+    result.skipped === 0
+      ? ''
+      : `; skipped ${result.skipped} bad records (${result.skippedExamples.join('; ')})`;
+  return `${result.feed}: ${result.added} added, ${result.updated} updated, ${result.unchanged} unchanged from ${result.source}${skipped}`;
+}
+
+/** JSON on stdout with `-o json`, else the one-line summary on stderr (stdout stays for data). */
+async function report(options: DbOptions, value: object, summary: string): Promise<void> {
+  if (options.output === 'json') await writeStdout([`${JSON.stringify(value, null, 2)}\n`]);
+  else if (options.quiet !== true) process.stderr.write(`${printable(summary)}\n`);
+}
+
+function statusTable(feeds: readonly FeedStatus[], now: number): string {
+  return columns(
+    ['FEED', 'RECORDS', 'WITHDRAWN', 'NEWEST MODIFIED', 'LAST SYNC', 'AGE'],
+    feeds.map((f) => [
+      printable(f.feed),
+      String(f.records),
+      String(f.withdrawn),
+      f.newestModified ?? '-',
+      f.lastSync,
+      formatAge(ageSeconds(f, now)),
+    ]),
+    ['left', 'right', 'right', 'left', 'left', 'right'],
+  );
+}
+
+function ageSeconds(feed: FeedStatus, now: number): number {
+  return Math.max(0, Math.round((now - Date.parse(feed.lastSync)) / 1000));
+}
+
+function formatAge(seconds: number): string {
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
