@@ -11,21 +11,23 @@
  *
  * The oracles are Debian packages installed by scripts/install-deps.sh; a missing one fails.
  */
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dpkgScheme } from '../src/version/dpkg.js';
 import { mutate, randomText } from './harness/mutate.js';
 import { seededRandom } from './harness/random.js';
+import {
+  askOracle,
+  disagreements,
+  oracleSeed,
+  pick,
+  type Pair,
+  type Random,
+} from './harness/version-oracle.js';
 
-const SEED = 20_240_611;
+const SEED = oracleSeed(20_240_611);
 const PAIRS = 12_000;
 const DPKG_SAMPLE = 160;
 const VALIDITY_SAMPLE = 240;
-
-type Random = (n: number) => number;
-type Pair = readonly [string, string];
-
-const pick = <T>(random: Random, items: readonly T[]): T => items[random(items.length)] as T;
 
 const DIGITS = ['0', '1', '2', '9', '10', '01', '007', '20230101', '99999999999999', '1', '2'];
 const WORDS = ['a', 'b', 'z', 'A', 'Z', 'rc', 'dfsg', 'git', 'Final', 'ubuntu', 'deb', 'nmu', 'u'];
@@ -146,26 +148,13 @@ const EXOTIC_PAIRS: readonly Pair[] = [
   ['1.0--1', '1.0-1'],
 ];
 
-function run(command: string, args: string[], input: string, oracle: string): string[] {
-  const result = spawnSync(command, args, { input, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (result.error !== undefined || result.status !== 0) {
-    throw new Error(
-      `the ${oracle} oracle did not run (${result.error?.message ?? result.stderr}); ` +
-        'install it with scripts/install-deps.sh',
-    );
-  }
-  return result.stdout.split('\n').slice(0, -1);
-}
-
 /** Dpkg::Version's `<=>` on every pair, in one Perl process. */
 function perlOrder(pairs: readonly Pair[]): number[] {
   const script =
     'use Dpkg::Version; while (my $l = <STDIN>) { chomp $l; my ($a, $b) = split /\\t/, $l, 2;' +
     ' print((Dpkg::Version->new($a) <=> Dpkg::Version->new($b)), "\\n"); }';
   const input = pairs.map(([a, b]) => `${a}\t${b}\n`).join('');
-  return run('perl', ['-e', script], input, 'Dpkg::Version (Debian package libdpkg-perl)').map(
-    Number,
-  );
+  return askOracle('perl', ['-e', script], input, 'libdpkg-perl').map(Number);
 }
 
 /** `dpkg --compare-versions` on each pair: one bash loop, NUL-separated so blanks survive. */
@@ -175,38 +164,19 @@ function dpkgOrder(pairs: readonly Pair[]): number[] {
     ' if dpkg --compare-versions -- "$a" lt "$b" 2>/dev/null; then echo -1;' +
     ' elif dpkg --compare-versions -- "$a" eq "$b" 2>/dev/null; then echo 0; else echo 1; fi; done';
   const input = pairs.map(([a, b]) => `${a}\0${b}\0`).join('');
-  return run('bash', ['-c', loop], input, 'dpkg (Debian package dpkg)').map(Number);
+  return askOracle('bash', ['-c', loop], input, 'dpkg').map(Number);
 }
 
 /** `dpkg --validate-version` on each string. */
 function dpkgValid(versions: readonly string[]): boolean[] {
   const loop =
     'while IFS= read -r -d \'\' v; do dpkg --validate-version -- "$v" 2>/dev/null && echo 1 || echo 0; done';
-  return run(
-    'bash',
-    ['-c', loop],
-    versions.map((v) => `${v}\0`).join(''),
-    'dpkg (Debian package dpkg)',
-  ).map((line) => line === '1');
+  const input = versions.map((v) => `${v}\0`).join('');
+  return askOracle('bash', ['-c', loop], input, 'dpkg').map((line) => line === '1');
 }
 
 function ours(pair: Pair): number {
   return Math.sign(dpkgScheme.compare(pair[0], pair[1]));
-}
-
-/** The first few disagreements, readable in a failure message. */
-function disagreements<T>(
-  items: readonly T[],
-  expected: readonly unknown[],
-  actual: (item: T, index: number) => unknown,
-) {
-  const out: string[] = [];
-  items.forEach((item, i) => {
-    const got = actual(item, i);
-    if (got !== expected[i] && out.length < 20)
-      out.push(`${JSON.stringify(item)}: dpkg ${String(expected[i])}, ours ${String(got)}`);
-  });
-  return out;
 }
 
 describe('dpkg scheme against dpkg', () => {
@@ -221,7 +191,7 @@ describe('dpkg scheme against dpkg', () => {
   it(`orders ${PAIRS} generated pairs as Dpkg::Version does (seed ${SEED})`, () => {
     expect(perl).toHaveLength(pairs.length);
     expect(new Set(perl).size, 'the pairs cover less, equal and greater').toBe(3);
-    expect(disagreements(pairs, perl, ours), `seed ${SEED}`).toEqual([]);
+    expect(disagreements(pairs, perl, ours, 'Dpkg::Version'), `seed ${SEED}`).toEqual([]);
   });
 
   it(`Dpkg::Version and we agree with dpkg --compare-versions on a sample (seed ${SEED})`, () => {
@@ -229,10 +199,12 @@ describe('dpkg scheme against dpkg', () => {
     const sample = picked.map((at) => pairs[at] as Pair);
     const dpkg = dpkgOrder([...sample, ...EXOTIC_PAIRS]);
     expect(
-      disagreements(sample, dpkg, (_, i) => perl[picked[i] ?? 0]),
+      disagreements(sample, dpkg, (_, i) => perl[picked[i] ?? 0], 'dpkg'),
       'Perl oracle',
     ).toEqual([]);
-    expect(disagreements([...sample, ...EXOTIC_PAIRS], dpkg, ours), `seed ${SEED}`).toEqual([]);
+    expect(disagreements([...sample, ...EXOTIC_PAIRS], dpkg, ours, 'dpkg'), `seed ${SEED}`).toEqual(
+      [],
+    );
   });
 
   it(`accepts exactly what dpkg --validate-version accepts (seed ${SEED})`, () => {
@@ -249,7 +221,7 @@ describe('dpkg scheme against dpkg', () => {
     const dpkg = dpkgValid(versions);
     expect(new Set(dpkg).size, 'the sample holds valid and invalid versions').toBe(2);
     expect(
-      disagreements(versions, dpkg, (v) => dpkgScheme.valid(v)),
+      disagreements(versions, dpkg, (v) => dpkgScheme.valid(v), 'dpkg'),
       `seed ${SEED}`,
     ).toEqual([]);
   });

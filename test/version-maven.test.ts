@@ -13,10 +13,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mavenScheme } from '../src/version/maven.js';
+import { editCharacters } from './harness/mutate.js';
 import { seededRandom } from './harness/random.js';
+import {
+  askOracle,
+  changeOneRun,
+  crossProduct,
+  expectAgreement,
+  oracleSeed,
+  pick,
+  tabLines,
+  type Pair,
+  type Random,
+} from './harness/version-oracle.js';
 
 const MAVEN_JAR = '/usr/share/java/maven3-artifact.jar';
-const SEED = 0x6d766e31;
+const SEED = oracleSeed(0x6d766e31);
 
 const ORACLE_SOURCE = `
 import java.io.*;
@@ -242,10 +254,6 @@ const QUALIFIERS = [
 const SEPARATORS = ['.', '-', ''];
 const MUTATION_CHARS = '0123456789.-.-abmrscpABMRSC_+x~!Z';
 
-type Random = (n: number) => number;
-
-const pick = <T>(random: Random, items: readonly T[]): T => items[random(items.length)] as T;
-
 function randomCase(random: Random, text: string): string {
   const style = random(4);
   if (style === 0) return text.toUpperCase();
@@ -288,46 +296,30 @@ function randomVersion(random: Random): string {
   return version;
 }
 
-/** Inserts, deletes or replaces one character, a few times. */
+/** A few characters inserted, deleted or replaced; never the empty string Maven refuses. */
 function mutate(random: Random, version: string): string {
-  let text = version;
-  const edits = 1 + random(3);
-  for (let i = 0; i < edits; i++) {
-    const at = random(text.length + 1);
-    const char = MUTATION_CHARS.charAt(random(MUTATION_CHARS.length));
-    const edit = random(3);
-    if (edit === 0) text = text.slice(0, at) + char + text.slice(at);
-    else if (edit === 1) text = text.slice(0, at) + text.slice(at + 1);
-    else text = text.slice(0, at) + char + text.slice(at + 1);
-  }
+  const text = editCharacters(version, MUTATION_CHARS, random);
   return text === '' ? version : text;
 }
 
-/** The same version with one run of digits, letters or separators changed. */
+/** The same version with one run of digits, letters or separators changed; never empty. */
 function changeOnePart(random: Random, version: string): string {
-  const parts = version.match(/\d+|[a-z]+|[^\da-z]+/gi) ?? [version];
-  const at = random(parts.length);
-  const part = parts[at] ?? '';
-  let changed: string;
-  if (/^\d/.test(part)) {
-    const choice = random(3);
-    if (choice === 0) changed = String(BigInt(part) + 1n);
-    else if (choice === 1) changed = `0${part}`;
-    else changed = part === '0' ? '1' : String(BigInt(part) - 1n);
-  } else if (/^[a-z]/i.test(part)) {
-    changed = randomCase(random, pick(random, QUALIFIERS));
-  } else {
-    changed = pick(random, ['.', '-', '.0.', '-0-', '']);
-  }
-  parts[at] = changed;
-  const result = parts.join('');
+  const result = changeOneRun(random, version, {
+    digits(r, run) {
+      const choice = r(3);
+      if (choice === 0) return String(BigInt(run) + 1n);
+      if (choice === 1) return `0${run}`;
+      return run === '0' ? '1' : String(BigInt(run) - 1n);
+    },
+    letters: (r) => randomCase(r, pick(r, QUALIFIERS)),
+    other: (r) => pick(r, ['.', '-', '.0.', '-0-', '']),
+  });
   return result === '' ? version : result;
 }
 
-function generatePairs(seed: number): [string, string][] {
+function generatePairs(seed: number): Pair[] {
   const random = seededRandom(seed);
-  const pairs: [string, string][] = [];
-  for (const a of TRICKY) for (const b of TRICKY) pairs.push([a, b]);
+  const pairs: Pair[] = crossProduct(TRICKY);
   for (let i = 0; i < 3000; i++) pairs.push([randomVersion(random), randomVersion(random)]);
   for (let i = 0; i < 3000; i++) {
     const base = randomVersion(random);
@@ -361,34 +353,20 @@ describe('maven scheme against maven-artifact ComparableVersion', () => {
     if (work !== '') await rm(work, { recursive: true, force: true });
   });
 
-  /** Maven's sign of compare for every pair, from one java process. */
-  function oracle(pairs: readonly [string, string][]): number[] {
-    const input = pairs.map(([a, b]) => `${a}\t${b}\n`).join('');
-    const result = spawnSync('java', ['-cp', `${work}:${MAVEN_JAR}`, 'MavenCompare'], {
-      input,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.status !== 0) throw new Error(`java failed: ${result.stderr}`);
-    return result.stdout.trimEnd().split('\n').map(Number);
-  }
-
   it('orders over 10,000 generated pairs exactly as Maven does', () => {
     const pairs = generatePairs(SEED);
     expect(pairs.length).toBeGreaterThan(10_000);
     const invalid = pairs.flat().filter((version) => !mavenScheme.valid(version));
     expect(invalid, `seed ${SEED}`).toEqual([]);
 
-    const expected = oracle(pairs);
-    expect(expected.length).toBe(pairs.length);
-    const mismatches = pairs
-      .map(([a, b], i) => ({
-        a,
-        b,
-        maven: expected[i],
-        ours: Math.sign(mavenScheme.compare(a, b)),
-      }))
-      .filter(({ maven, ours }) => maven !== ours);
-    expect(mismatches.slice(0, 20), `seed ${SEED}: ${mismatches.length} mismatches`).toEqual([]);
+    const classpath = `${work}:${MAVEN_JAR}`;
+    const maven = askOracle(
+      'java',
+      ['-cp', classpath, 'MavenCompare'],
+      tabLines(pairs),
+      'openjdk-17-jdk-headless',
+    );
+    const ours = (a: string, b: string): string => String(Math.sign(mavenScheme.compare(a, b)));
+    expectAgreement(pairs, maven, ours, 'maven', SEED);
   }, 120_000);
 });

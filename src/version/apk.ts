@@ -16,6 +16,7 @@
  * every scheme. Tokens are read in place: the hot path allocates only for numbers of more than
  * 15 digits.
  */
+import { compareRanges, isDigit } from './compare-util.js';
 import { invalidVersion, type VersionScheme } from './scheme.js';
 
 // Token kinds in apk's order: the order matters for what may follow what and for ties.
@@ -45,10 +46,6 @@ interface Cursor {
   to: number;
   number: number | bigint;
   suffix: number;
-}
-
-function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= 0x39;
 }
 
 function isLowercase(c: number): boolean {
@@ -133,12 +130,7 @@ function next(c: Cursor): void {
 
 /** memcmp of the two tokens' text, then the shorter first: apk_blob_sort. */
 function compareText(a: Cursor, b: Cursor): number {
-  const common = Math.min(a.to - a.from, b.to - b.from);
-  for (let k = 0; k < common; k++) {
-    const diff = a.s.charCodeAt(a.from + k) - b.s.charCodeAt(b.from + k);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return Math.sign(a.to - a.from - (b.to - b.from));
+  return compareRanges(a.s, a.from, a.to, b.s, b.from, b.to);
 }
 
 function sign(x: number | bigint, y: number | bigint): number {

@@ -14,10 +14,10 @@
  *
  * Everything works on index ranges of the input: no allocation, linear time, no limit needed.
  */
+import { isAsciiLetter, isDigit } from './compare-util.js';
 import { invalidVersion, type VersionScheme } from './scheme.js';
 
 const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
 const TILDE = 0x7e;
 const HYPHEN = '-';
 const COLON = ':';
@@ -30,15 +30,6 @@ interface Parts {
   upstreamTo: number;
   revisionFrom: number;
   revisionTo: number;
-}
-
-function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= DIGIT_9;
-}
-
-/** ASCII only, like dpkg's c_isalpha. */
-function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /** c_isblank: what parseversion trims. */
@@ -54,7 +45,7 @@ function isSpace(c: number): boolean {
 function allowedIn(s: string, from: number, to: number, punctuation: string): boolean {
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
-    if (!isDigit(c) && !isLetter(c) && !punctuation.includes(s.charAt(i))) return false;
+    if (!isDigit(c) && !isAsciiLetter(c) && !punctuation.includes(s.charAt(i))) return false;
   }
   return true;
 }
@@ -128,7 +119,7 @@ function checkCharacters(s: string, parts: Parts): string | undefined {
 /** verrevcmp's weight of a non-digit position; `NaN` (past the end) weighs like a digit. */
 function weight(c: number): number {
   if (Number.isNaN(c) || isDigit(c)) return 0;
-  if (isLetter(c)) return c;
+  if (isAsciiLetter(c)) return c;
   if (c === TILDE) return -1;
   return c + 256;
 }

@@ -14,7 +14,8 @@
  *
  * Validation is a hand-written scanner (no regex backtracking); parsed versions are cached.
  */
-import { invalidVersion, type VersionScheme } from './scheme.js';
+import { compareText, isAsciiLetter, isDigit, memoize, parsedScheme } from './compare-util.js';
+import type { VersionScheme } from './scheme.js';
 
 /** Canonical segments: numbers without leading zeros (`0` for zero), or runs of letters. */
 type Segments = readonly string[];
@@ -23,16 +24,8 @@ const DIGIT_0 = 0x30;
 const DOT = 0x2e;
 const HYPHEN = 0x2d;
 
-function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= 0x39;
-}
-
-function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
-
 function isAlphanumeric(c: number): boolean {
-  return isDigit(c) || isLetter(c);
+  return isDigit(c) || isAsciiLetter(c);
 }
 
 function isAlphanumericOrHyphen(c: number): boolean {
@@ -92,8 +85,8 @@ function splitSegments(s: string, from: number, to: number): string[] {
       const end = runEnd(s, i, to, isDigit);
       segments.push(numberSegment(s, i, end));
       i = end;
-    } else if (isLetter(c)) {
-      const end = runEnd(s, i, to, isLetter);
+    } else if (isAsciiLetter(c)) {
+      const end = runEnd(s, i, to, isAsciiLetter);
       segments.push(s.slice(i, end));
       i = end;
     } else {
@@ -130,25 +123,17 @@ function parse(version: string): Segments | undefined {
     : undefined;
 }
 
-/** A bounded cache: matching compares the same few versions over and over. */
-const CACHE_ENTRIES = 4096;
+/** Matching compares the same few versions over and over; long ones are not worth keeping. */
 const CACHED_LENGTH = 128;
-const cache = new Map<string, Segments | undefined>();
-
-function cachedParse(version: string): Segments | undefined {
-  if (version.length > CACHED_LENGTH) return parse(version);
-  if (cache.has(version)) return cache.get(version);
-  if (cache.size >= CACHE_ENTRIES) cache.clear();
-  const segments = parse(version);
-  cache.set(version, segments);
-  return segments;
-}
+const parseShort = memoize(parse);
+const cachedParse = (version: string): Segments | undefined =>
+  version.length > CACHED_LENGTH ? parse(version) : parseShort(version);
 
 function compareSegment(a: string, b: string): number {
   const aNumber = isNumberSegment(a);
   if (aNumber !== isNumberSegment(b)) return aNumber ? 1 : -1;
   if (aNumber && a.length !== b.length) return Math.sign(a.length - b.length);
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareText(a, b);
 }
 
 function compareSegments(a: Segments, b: Segments): number {
@@ -160,16 +145,9 @@ function compareSegments(a: Segments, b: Segments): number {
   return 0;
 }
 
-function segmentsOf(version: string): Segments {
-  const segments = cachedParse(version);
-  if (segments === undefined) {
-    throw invalidVersion('gem', version, 'does not match Gem::Version::ANCHORED_VERSION_PATTERN');
-  }
-  return segments;
-}
-
-export const gemScheme: VersionScheme = {
-  name: 'gem',
-  valid: (version) => cachedParse(version) !== undefined,
-  compare: (a, b) => compareSegments(segmentsOf(a), segmentsOf(b)),
-};
+export const gemScheme: VersionScheme = parsedScheme(
+  'gem',
+  cachedParse,
+  compareSegments,
+  'does not match Gem::Version::ANCHORED_VERSION_PATTERN',
+);

@@ -4,8 +4,15 @@
  * `+incompatible`) ignored, and pseudo-versions (`v0.0.0-20191109021931-daa7c04131f5`) ordered
  * by their prerelease part, whose timestamp comes first.
  */
-import { invalidVersion, type VersionScheme } from './scheme.js';
-import { memoize } from './semver.js';
+import {
+  compareNumerals,
+  compareText,
+  isAsciiLetter,
+  isDigit,
+  memoize,
+  parsedScheme,
+} from './compare-util.js';
+import type { VersionScheme } from './scheme.js';
 
 const SCHEME = 'go';
 /** Longer than any real module version; bounds the work one untrusted string can cause. */
@@ -19,13 +26,8 @@ interface GoVersion {
   readonly prerelease: string;
 }
 
-const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
-
 const isIdentifierChar = (code: number): boolean =>
-  isDigit(code) ||
-  (code >= 0x41 && code <= 0x5a) ||
-  (code >= 0x61 && code <= 0x7a) ||
-  code === 0x2d;
+  isDigit(code) || isAsciiLetter(code) || code === 0x2d;
 
 /** The end of the number starting at `start`, or -1 when there is none or it has a leading zero. */
 function numberEnd(text: string, start: number): number {
@@ -92,12 +94,6 @@ function parseGoVersion(version: string): GoVersion | undefined {
   return { major, minor, patch, prerelease };
 }
 
-/** Compares two decimal numerals without leading zeros, of any length. */
-export function compareNumerals(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 const isNumeral = (identifier: string): boolean => {
   for (let at = 0; at < identifier.length; at += 1) {
     if (!isDigit(identifier.charCodeAt(at))) return false;
@@ -111,7 +107,7 @@ function compareIdentifiers(a: string, b: string): number {
   const bNumeral = isNumeral(b);
   if (aNumeral && bNumeral) return compareNumerals(a, b);
   if (aNumeral !== bNumeral) return aNumeral ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareText(a, b);
 }
 
 /** A release sorts after its prereleases; prereleases compare identifier by identifier. */
@@ -129,25 +125,17 @@ function comparePrereleases(a: string, b: string): number {
   return aIdentifiers.length - bIdentifiers.length;
 }
 
-const parseCached = memoize(parseGoVersion);
-
-function parseOrThrow(version: string): GoVersion {
-  const parsed = parseCached(version);
-  if (parsed === undefined) throw invalidVersion(SCHEME, version);
-  return parsed;
+function compareGoVersions(left: GoVersion, right: GoVersion): number {
+  return (
+    compareNumerals(left.major, right.major) ||
+    compareNumerals(left.minor, right.minor) ||
+    compareNumerals(left.patch, right.patch) ||
+    comparePrereleases(left.prerelease, right.prerelease)
+  );
 }
 
-export const goScheme: VersionScheme = {
-  name: SCHEME,
-  valid: (version) => parseCached(version) !== undefined,
-  compare(a, b) {
-    const left = parseOrThrow(a);
-    const right = parseOrThrow(b);
-    return (
-      compareNumerals(left.major, right.major) ||
-      compareNumerals(left.minor, right.minor) ||
-      compareNumerals(left.patch, right.patch) ||
-      comparePrereleases(left.prerelease, right.prerelease)
-    );
-  },
-};
+export const goScheme: VersionScheme = parsedScheme(
+  SCHEME,
+  memoize(parseGoVersion),
+  compareGoVersions,
+);

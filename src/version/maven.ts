@@ -23,7 +23,8 @@
  * and do not occur in published Maven versions. The length bound also bounds the nesting depth
  * that comparison recurses through.
  */
-import { invalidVersion, type VersionScheme } from './scheme.js';
+import { compareNumerals, compareText, isDigit, memoize, parsedScheme } from './compare-util.js';
+import type { VersionScheme } from './scheme.js';
 
 const MAX_VERSION_LENGTH = 256;
 
@@ -71,11 +72,6 @@ const ZERO: NumberItem = { kind: 'number', width: 0, digits: '' };
 const DOT = 0x2e;
 const HYPHEN = 0x2d;
 const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
-
-function isDigit(code: number): boolean {
-  return code >= DIGIT_0 && code <= DIGIT_9;
-}
 
 function numberItem(text: string): NumberItem {
   let first = 0;
@@ -173,14 +169,9 @@ function sign(n: number): number {
   return n < 0 ? -1 : n > 0 ? 1 : 0;
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function compareNumbers(a: NumberItem, b: NumberItem): number {
   if (a.width !== b.width) return sign(a.width - b.width);
-  if (a.digits.length !== b.digits.length) return sign(a.digits.length - b.digits.length);
-  return compareText(a.digits, b.digits);
+  return compareNumerals(a.digits, b.digits);
 }
 
 function compareQualifiers(a: QualifierItem, b: QualifierItem): number {
@@ -231,40 +222,12 @@ function isValid(version: string): boolean {
   return true;
 }
 
-/**
- * Parsed versions by their text, since versions repeat a lot when matching. Two generations
- * bound the size: when the newer fills up it becomes the older one and the old older one goes.
- */
-const PARSE_CACHE_GENERATION = 2048;
-let newer = new Map<string, ListItem>();
-let older = new Map<string, ListItem>();
+/** Versions repeat a lot when matching; only valid ones are kept, so the cache stays small. */
+const cachedItems = memoize((version: string) => parseItems(version.toLowerCase()));
 
-function remember(version: string, items: ListItem): ListItem {
-  if (newer.size >= PARSE_CACHE_GENERATION) {
-    older = newer;
-    newer = new Map();
-  }
-  newer.set(version, items);
-  return items;
-}
-
-function parse(version: string): ListItem {
-  const cached = newer.get(version);
-  if (cached !== undefined) return cached;
-  const old = older.get(version);
-  if (old !== undefined) return remember(version, old);
-  if (!isValid(version)) {
-    throw invalidVersion(
-      'maven',
-      version,
-      `expected 1 to ${MAX_VERSION_LENGTH} printable ASCII characters`,
-    );
-  }
-  return remember(version, parseItems(version.toLowerCase()));
-}
-
-export const mavenScheme: VersionScheme = {
-  name: 'maven',
-  valid: isValid,
-  compare: (a, b) => compareLists(parse(a), parse(b)),
-};
+export const mavenScheme: VersionScheme = parsedScheme(
+  'maven',
+  (version) => (isValid(version) ? cachedItems(version) : undefined),
+  compareLists,
+  `expected 1 to ${MAX_VERSION_LENGTH} printable ASCII characters`,
+);

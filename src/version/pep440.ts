@@ -9,9 +9,8 @@
  * numbers as decimal strings (Python's ints have no limit) and treats as letters what Python's
  * IGNORECASE does (ASCII either case, plus `İ`/`ı` for i, `ſ` for s, `K` for k).
  */
-import { compareNumerals } from './go.js';
-import { invalidVersion, type VersionScheme } from './scheme.js';
-import { memoize } from './semver.js';
+import { compareNumerals, compareText, isDigit, memoize, parsedScheme } from './compare-util.js';
+import type { VersionScheme } from './scheme.js';
 
 const SCHEME = 'pep440';
 /** Far beyond any real version; Python itself refuses numbers past 4300 digits. */
@@ -67,7 +66,6 @@ const isPythonSpace = (code: number): boolean =>
   code === 0x3000;
 
 const NUMERAL = /^[0-9]+$/;
-const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 const isSeparator = (code: number): boolean => code === 0x2d || code === 0x5f || code === 0x2e;
 
 /** The non-ASCII characters Python's IGNORECASE matches to an ASCII letter. */
@@ -245,14 +243,12 @@ function parsePep440(version: string): Pep440Version | undefined {
   return { epoch, release: releaseKey(release), pre, post, dev, local };
 }
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 const compareMarkers = (a: Marker, b: Marker): number =>
-  compareStrings(a.letter, b.letter) || compareNumerals(a.number, b.number);
+  compareText(a.letter, b.letter) || compareNumerals(a.number, b.number);
 
 const compareLocalParts = (a: LocalPart, b: LocalPart): number => {
   if (a.numeral !== b.numeral) return a.numeral ? 1 : -1;
-  return a.numeral ? compareNumerals(a.text, b.text) : compareStrings(a.text, b.text);
+  return a.numeral ? compareNumerals(a.text, b.text) : compareText(a.text, b.text);
 };
 
 /** Element by element; a list that is a prefix of the other sorts first. */
@@ -303,16 +299,8 @@ function comparePep440(a: Pep440Version, b: Pep440Version): number {
   );
 }
 
-const parseCached = memoize(parsePep440);
-
-function parseOrThrow(version: string): Pep440Version {
-  const parsed = parseCached(version);
-  if (parsed === undefined) throw invalidVersion(SCHEME, version);
-  return parsed;
-}
-
-export const pep440Scheme: VersionScheme = {
-  name: SCHEME,
-  valid: (version) => parseCached(version) !== undefined,
-  compare: (a, b) => comparePep440(parseOrThrow(a), parseOrThrow(b)),
-};
+export const pep440Scheme: VersionScheme = parsedScheme(
+  SCHEME,
+  memoize(parsePep440),
+  comparePep440,
+);

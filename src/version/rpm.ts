@@ -13,26 +13,18 @@
  *
  * Everything works on index ranges of the input: no allocation, linear time, no limit needed.
  */
+import { compareRanges, isAsciiLetter, isDigit } from './compare-util.js';
 import { invalidVersion, type VersionScheme } from './scheme.js';
 
 const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
 const COLON = 0x3a;
 const TILDE = 0x7e;
 const CARET = 0x5e;
 const HYPHEN = '-';
 
-function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= DIGIT_9;
-}
-
-/** ASCII only, like rpm's risalpha: other characters (UTF-8 bytes in rpm) are separators. */
-function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
-
+/** Letters are ASCII only, like rpm's risalpha: other characters (UTF-8 bytes in rpm) separate. */
 function isSeparator(c: number): boolean {
-  return !isDigit(c) && !isLetter(c) && c !== TILDE && c !== CARET;
+  return !isDigit(c) && !isAsciiLetter(c) && c !== TILDE && c !== CARET;
 }
 
 function digitsEnd(s: string, from: number, to: number): number {
@@ -43,20 +35,8 @@ function digitsEnd(s: string, from: number, to: number): number {
 
 function lettersEnd(s: string, from: number, to: number): number {
   let i = from;
-  while (i < to && isLetter(s.charCodeAt(i))) i++;
+  while (i < to && isAsciiLetter(s.charCodeAt(i))) i++;
   return i;
-}
-
-/** strcmp of two ranges: -1, 0 or 1. */
-function compareText(a: string, aFrom: number, aTo: number, b: string, bFrom: number, bTo: number) {
-  const aLength = aTo - aFrom;
-  const bLength = bTo - bFrom;
-  const common = Math.min(aLength, bLength);
-  for (let k = 0; k < common; k++) {
-    const diff = a.charCodeAt(aFrom + k) - b.charCodeAt(bFrom + k);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return Math.sign(aLength - bLength);
 }
 
 /** Two digit runs of any length as numbers: leading zeros dropped, longer wins, then strcmp. */
@@ -73,7 +53,7 @@ function compareNumbers(
   while (i < aTo && a.charCodeAt(i) === DIGIT_0) i++;
   while (j < bTo && b.charCodeAt(j) === DIGIT_0) j++;
   const lengths = aTo - i - (bTo - j);
-  return lengths !== 0 ? Math.sign(lengths) : compareText(a, i, aTo, b, j, bTo);
+  return lengths !== 0 ? Math.sign(lengths) : compareRanges(a, i, aTo, b, j, bTo);
 }
 
 /**
@@ -113,7 +93,7 @@ function rpmvercmp(a: string, aFrom: number, aTo: number, b: string, bFrom: numb
     if (bEnd === j) return numeric ? 1 : -1;
     const order = numeric
       ? compareNumbers(a, i, aEnd, b, j, bEnd)
-      : compareText(a, i, aEnd, b, j, bEnd);
+      : compareRanges(a, i, aEnd, b, j, bEnd);
     if (order !== 0) return order;
     i = aEnd;
     j = bEnd;

@@ -41,3 +41,17 @@ export function randomText(
     Array.from({ length: random(maxLength + 1) }, () => chars[random(chars.length)] ?? 0),
   );
 }
+
+/** `text` with 1–3 characters of `alphabet` inserted, deleted or put in place of another. */
+export function editCharacters(text: string, alphabet: string, random: (n: number) => number) {
+  let out = text;
+  for (let edits = 1 + random(3); edits > 0; edits--) {
+    const at = random(out.length + 1);
+    const char = alphabet.charAt(random(alphabet.length));
+    const edit = random(3);
+    if (edit === 0) out = out.slice(0, at) + char + out.slice(at);
+    else if (edit === 1) out = out.slice(0, at) + out.slice(at + 1);
+    else out = out.slice(0, at) + char + out.slice(at + 1);
+  }
+  return out;
+}
