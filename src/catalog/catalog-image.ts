@@ -23,12 +23,9 @@ export class ImageCataloger {
   readonly catalogers: readonly Cataloger[];
   /** What the layer reader must run for this analysis. */
   readonly collectors: readonly FileCollector[];
-  /** What the constructor was given: a worker thread builds the same collectors from it. */
-  readonly options: ImageCatalogerOptions;
   private readonly secretsEnabled: boolean;
 
   constructor(options: ImageCatalogerOptions = {}) {
-    this.options = options;
     this.catalogers = selectCatalogers(options.select);
     this.secretsEnabled = options.secrets !== false;
     this.collectors = [
