@@ -18,7 +18,8 @@ import { isLoopbackRegistry } from '../config/config.js';
 import { DrydockError, limitExceeded, type Vulnerability } from '../model/index.js';
 import type { VulnDb, VulnDbWriter } from './db.js';
 import { ecosystemBase, OsvRecordError, parseOsvRecord, type OsvLimits } from './osv.js';
-import { readZipFile, ZipError, type ZipMember } from './zip-file.js';
+import { ZipError } from '../util/zip.js';
+import { readZipFile, type ZipMember } from './zip-file.js';
 
 export interface ImportOptions {
   /** The feed name; default: the ecosystem in an OSV URL, else that of the first record. */

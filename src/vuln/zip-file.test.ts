@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mutate } from '../../test/harness/mutate.js';
 import { seededRandom } from '../../test/harness/random.js';
-import { readZipFile, ZipError } from './zip-file.js';
+import { ZipError } from '../util/zip.js';
+import { readZipFile, type ZipFileLimits } from './zip-file.js';
 
 const work = mkdtempSync(join(tmpdir(), 'drydock-zipfile-'));
 afterAll(() => {
@@ -22,9 +23,13 @@ function sampleZip(): void {
   execFileSync('zip', ['-q', '-r', join(work, 'sample.zip'), '.'], { cwd: dir });
 }
 
-async function members(file: string, maxEntryBytes = 8 * 1024 ** 2): Promise<string[]> {
+async function members(
+  file: string,
+  maxEntryBytes = 8 * 1024 ** 2,
+  limits: Partial<ZipFileLimits> = {},
+): Promise<string[]> {
   const out: string[] = [];
-  for await (const m of readZipFile(file, { maxEntryBytes }))
+  for await (const m of readZipFile(file, { ...limits, maxEntryBytes }))
     out.push('content' in m ? `${m.name}:${m.content.length}` : `${m.name}:oversized`);
   return out;
 }
@@ -43,6 +48,20 @@ describe('readZipFile', () => {
       'b.json:oversized',
       'big.json:oversized',
     ]);
+  });
+
+  it('reads a directory too big for the first read from the end, within its limit', async () => {
+    const dir = join(work, 'many');
+    execFileSync('mkdir', ['-p', dir]);
+    for (let i = 0; i < 1500; i++) writeFileSync(join(dir, `GHSA-${i}-xxxx-yyyy.json`), `{}`);
+    execFileSync('zip', ['-q', '-r', join(work, 'many.zip'), '.'], { cwd: dir });
+    const data = readFileSync(join(work, 'many.zip'));
+    const directoryBytes = data.readUInt32LE(data.lastIndexOf('PK\u0005\u0006') + 12);
+    expect(directoryBytes).toBeGreaterThan(2 * 64 * 1024);
+    expect((await members(join(work, 'many.zip'))).length).toBe(1500);
+    await expect(
+      members(join(work, 'many.zip'), 1024, { maxDirectoryBytes: 64 * 1024 }),
+    ).rejects.toThrow(/central directory of \d+ bytes, over the limit of 65536/);
   });
 
   it('throws only ZipError on mutated archives (seeded)', async () => {

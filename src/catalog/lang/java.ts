@@ -11,7 +11,8 @@ import type { CatalogContext, Cataloger, FoundPackage } from '../cataloger.js';
 import { locationOf } from '../cataloger.js';
 import { bytesCollector, collectedValues } from '../collectors.js';
 import { cpes, purl } from '../identifiers.js';
-import { listZipEntries, readZipEntry, ZipError, type ZipEntry } from './zip.js';
+import { ZipError } from '../../util/zip.js';
+import { listZipEntries, readZipEntry, type ZipEntry } from './zip.js';
 
 export interface JavaArchiveLimits {
   /** Archives inside archives followed this deep (the file itself is depth 0). */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../test/harness/random.js';
-import { listZipEntries, readZipEntry, ZipError, type ZipEntry } from './zip.js';
+import { ZipError } from '../../util/zip.js';
+import { listZipEntries, readZipEntry, type ZipEntry } from './zip.js';
 
 /** Archives written by Python's zipfile, and Python's own reading of them (the oracle). */
 interface PythonEntry {
