@@ -30,6 +30,7 @@ import {
   type ParsedManifest,
 } from '../manifest.js';
 import { selectManifests } from '../platform.js';
+import { BLOB_READ_CHUNK_BYTES } from './tar-index.js';
 
 /** The files of an OCI layout, by path relative to its root (`index.json`, `blobs/sha256/…`). */
 export interface LayoutFiles {
@@ -78,7 +79,7 @@ function directoryLayoutFiles(dir: string): LayoutFiles {
       }
     },
     async openFile(path) {
-      return (await openOrExplain(path)).createReadStream();
+      return (await openOrExplain(path)).createReadStream({ highWaterMark: BLOB_READ_CHUNK_BYTES });
     },
   };
 }

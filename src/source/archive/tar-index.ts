@@ -29,6 +29,12 @@ import {
   type PaxOverrides,
 } from '../tar-header.js';
 
+/**
+ * Read size for layer blobs from local files: Node's 64 KiB default costs a measurable share of a
+ * layer's time in read calls; larger reads cost nothing in memory that matters.
+ */
+export const BLOB_READ_CHUNK_BYTES = 1024 * 1024;
+
 export type TarMemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
 export interface TarMember {
@@ -287,7 +293,11 @@ export class TarIndex {
     const { offset, size } = this.fileMember(member);
     if (size === 0) return Readable.from([]);
     const handle = await open(this.file, 'r');
-    return handle.createReadStream({ start: offset, end: offset + size - 1 });
+    return handle.createReadStream({
+      start: offset,
+      end: offset + size - 1,
+      highWaterMark: BLOB_READ_CHUNK_BYTES,
+    });
   }
 
   /** Reads a whole member; `what` names it in the error when it is larger than `maxBytes`. */
