@@ -8,9 +8,8 @@ import { loadConfig } from '../config/config.js';
 import { DrydockError } from '../model/index.js';
 import { columns } from '../report/table.js';
 import { printable } from '../util/text.js';
-import { exportBundle, importBundle, isBundle } from '../vuln/bundle.js';
-import { defaultDbFile, feedStatus, openVulnDb, type FeedStatus, type VulnDb } from '../vuln/db.js';
-import { importOsv, type ImportResult } from '../vuln/import.js';
+import type { FeedStatus, VulnDb } from '../vuln/db.js';
+import type { ImportResult } from '../vuln/import.js';
 import { writeStdout } from './run.js';
 
 /** The OSV ecosystems `db update` fetches by default. */
@@ -64,9 +63,7 @@ export function dbCommand(): Command {
           `an OSV ecosystem to fetch (repeatable; default: ${DEFAULT_OSV_ECOSYSTEMS.join(', ')})`,
           collect,
         )
-        .action((options: UpdateOptions) =>
-          withDb(options, (db, cacheDir) => update(db, cacheDir, options)),
-        ),
+        .action((options: UpdateOptions) => withDb(options, (session) => update(session, options))),
     )
     .addCommand(
       withDbOptions(new Command('import'))
@@ -76,16 +73,16 @@ export function dbCommand(): Command {
         .argument('<path>', 'file or directory')
         .option('--feed <name>', 'the feed name (default: the ecosystem of the records)')
         .action((path: string, options: DbOptions & { feed?: string }) =>
-          withDb(options, async (db, cacheDir, dbFile) => {
-            if (await isBundle(path)) {
-              const result = await importBundle(db, dbFile, path);
+          withDb(options, async ({ db, cacheDir, dbFile, vuln }) => {
+            if (await vuln.isBundle(path)) {
+              const result = await vuln.importBundle(db, dbFile, path);
               await report(
                 options,
                 result,
                 `imported ${result.feeds} feeds, ${result.records} records from ${printable(path)}`,
               );
             } else {
-              const result = await importOsv(db, path, {
+              const result = await vuln.importOsv(db, path, {
                 cacheDir,
                 ...(options.feed === undefined ? {} : { feed: options.feed }),
               });
@@ -99,8 +96,8 @@ export function dbCommand(): Command {
         .description('write the whole database as one compressed bundle (gzip) for offline use')
         .argument('<file>', 'the bundle to write')
         .action((file: string, options: DbOptions) =>
-          withDb(options, async (db) => {
-            await exportBundle(db, file);
+          withDb(options, async ({ db, vuln }) => {
+            await vuln.exportBundle(db, file);
             await report(options, { file }, `wrote ${printable(file)}`);
           }),
         ),
@@ -109,8 +106,8 @@ export function dbCommand(): Command {
       withDbOptions(new Command('status'))
         .description('feeds, records, withdrawn records, newest record and age of the last sync')
         .action((options: DbOptions) =>
-          withDb(options, async (db) => {
-            const feeds = await feedStatus(db);
+          withDb(options, async ({ db, vuln }) => {
+            const feeds = await vuln.feedStatus(db);
             const now = Date.now();
             if (options.output === 'json')
               await writeStdout([
@@ -150,29 +147,50 @@ function withDbOptions(command: Command): Command {
     .option('-q, --quiet', 'no summary on stderr');
 }
 
+/**
+ * The vulnerability modules bring Kysely, SQLite and an HTTP client: loaded here, so that only
+ * `db` commands pay for them at start-up.
+ */
+async function loadVulnModules() {
+  const [bundle, store, feeds] = await Promise.all([
+    import('../vuln/bundle.js'),
+    import('../vuln/db.js'),
+    import('../vuln/import.js'),
+  ]);
+  return { ...bundle, ...store, ...feeds };
+}
+
+interface DbSession {
+  db: VulnDb;
+  cacheDir: string;
+  dbFile: string;
+  vuln: Awaited<ReturnType<typeof loadVulnModules>>;
+}
+
 async function withDb(
   options: DbOptions,
-  run: (db: VulnDb, cacheDir: string, dbFile: string) => Promise<void>,
+  run: (session: DbSession) => Promise<void>,
 ): Promise<void> {
+  const vuln = await loadVulnModules();
   const config = await loadConfig(options.config);
   const cacheDir = options.cacheDir ?? config.cacheDir;
-  const dbFile = options.dbFile ?? defaultDbFile(cacheDir);
-  const db = await openVulnDb(dbFile);
+  const dbFile = options.dbFile ?? vuln.defaultDbFile(cacheDir);
+  const db = await vuln.openVulnDb(dbFile);
   try {
-    await run(db, cacheDir, dbFile);
+    await run({ db, cacheDir, dbFile, vuln });
   } finally {
     await db.destroy();
   }
 }
 
 /** Each feed is its own transaction: one failing leaves the others imported, and the exit code 1. */
-async function update(db: VulnDb, cacheDir: string, options: UpdateOptions): Promise<void> {
+async function update({ db, cacheDir, vuln }: DbSession, options: UpdateOptions): Promise<void> {
   const sources = options.source ?? (options.ecosystem ?? DEFAULT_OSV_ECOSYSTEMS).map(osvDumpUrl);
   const results: ImportResult[] = [];
   const failures: string[] = [];
   for (const source of sources) {
     try {
-      const result = await importOsv(db, source, { cacheDir });
+      const result = await vuln.importOsv(db, source, { cacheDir });
       results.push(result);
       if (options.quiet !== true) process.stderr.write(`${printable(importSummary(result))}\n`);
     } catch (error) {

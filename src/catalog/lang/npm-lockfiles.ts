@@ -4,7 +4,11 @@
  * berry) and pnpm-lock.yaml (v5 to v9). Each parser turns the text into the packages it locks;
  * none throws, a file it cannot read yields a `problem` to warn about.
  */
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from '../../util/lazy-require.js';
+
+/** Only images with a pnpm lockfile pay for loading the YAML parser. */
+const yaml = lazyRequire<typeof Yaml>('yaml');
 
 /** One package a lockfile pins. */
 export interface LockedPackage {
@@ -268,7 +272,7 @@ function yarnPackage(entry: YarnEntry): Partial<LockedPackage> {
  * carry `name` and `version` fields, which win.
  */
 function parsePnpmLock(text: string): ParsedLockfile {
-  const doc: unknown = parseYaml(stripBom(text), {
+  const doc: unknown = yaml().parse(stripBom(text), {
     maxAliasCount: 100,
     uniqueKeys: false,
     // Warnings about odd tags would go to the user's stderr as Node warnings; the lockfile is untrusted.

@@ -7,8 +7,9 @@
  * packages, and an OS package → the language packages it installed.
  */
 import { randomUUID } from 'node:crypto';
-import { Enums, Models, Serialize, Spec, Types } from '@cyclonedx/cyclonedx-library';
+import type * as CycloneDX from '@cyclonedx/cyclonedx-library';
 import type { Distro, FileEntry, Package } from '../../model/index.js';
+import { cyclonedxLibrary } from './cyclonedx-library.js';
 import { classifyLicense } from './licenses.js';
 import {
   imagePurl,
@@ -26,6 +27,7 @@ export const cyclonedxFormat: SbomFormat = {
   manyImages: false,
   showsSecrets: false,
   *render(inputs, tool) {
+    const { Serialize, Spec } = cyclonedxLibrary();
     const input = inputs[0];
     if (input === undefined) return;
     const serializer = new Serialize.JsonSerializer(
@@ -35,7 +37,8 @@ export const cyclonedxFormat: SbomFormat = {
   },
 };
 
-export function buildBom(input: SbomInput, tool: ToolInfo): Models.Bom {
+export function buildBom(input: SbomInput, tool: ToolInfo): CycloneDX.Models.Bom {
+  const { Enums, Models } = cyclonedxLibrary();
   const image = imageComponent(input);
   const bom = new Models.Bom({
     serialNumber: `urn:uuid:${randomUUID()}`,
@@ -58,7 +61,7 @@ export function buildBom(input: SbomInput, tool: ToolInfo): Models.Bom {
     image.dependencies.add(os.bomRef);
   }
   const archives = new Map(input.files.map((file) => [file.path, file]));
-  const byId = new Map<string, Models.Component>();
+  const byId = new Map<string, CycloneDX.Models.Component>();
   for (const pkg of packages) {
     const component = packageComponent(pkg, archives);
     byId.set(pkg.id, component);
@@ -74,7 +77,8 @@ export function buildBom(input: SbomInput, tool: ToolInfo): Models.Bom {
   return bom;
 }
 
-function imageComponent(input: SbomInput): Models.Component {
+function imageComponent(input: SbomInput): CycloneDX.Models.Component {
+  const { Enums, Models } = cyclonedxLibrary();
   const { subject, metadata } = input;
   const component = new Models.Component(Enums.ComponentType.Container, subject.name, {
     bomRef: IMAGE_REF,
@@ -88,7 +92,8 @@ function imageComponent(input: SbomInput): Models.Component {
   return component;
 }
 
-function osComponent(distro: Distro): Models.Component {
+function osComponent(distro: Distro): CycloneDX.Models.Component {
+  const { Enums, Models } = cyclonedxLibrary();
   const component = new Models.Component(Enums.ComponentType.OperatingSystem, distro.id, {
     bomRef: `os:${distro.id}@${distro.versionId ?? ''}`,
     version: distro.versionId,
@@ -108,7 +113,11 @@ function osComponent(distro: Distro): Models.Component {
   return component;
 }
 
-function packageComponent(pkg: Package, files: ReadonlyMap<string, FileEntry>): Models.Component {
+function packageComponent(
+  pkg: Package,
+  files: ReadonlyMap<string, FileEntry>,
+): CycloneDX.Models.Component {
+  const { Enums, Models, Types } = cyclonedxLibrary();
   const cpe = pkg.cpes.find((c) => Types.isCPE(c));
   const component = new Models.Component(Enums.ComponentType.Library, pkg.name, {
     bomRef: pkg.id,
@@ -152,9 +161,10 @@ function packageComponent(pkg: Package, files: ReadonlyMap<string, FileEntry>): 
 function archiveDigests(
   pkg: Package,
   files: ReadonlyMap<string, FileEntry>,
-): [Enums.HashAlgorithm, string][] {
+): [CycloneDX.Enums.HashAlgorithm, string][] {
+  const { Enums } = cyclonedxLibrary();
   if (pkg.type !== 'java') return [];
-  const digests: [Enums.HashAlgorithm, string][] = [];
+  const digests: [CycloneDX.Enums.HashAlgorithm, string][] = [];
   const sha1 = pkg.metadata?.sha1;
   if (typeof sha1 === 'string' && /^[0-9a-f]{40}$/.test(sha1))
     digests.push([Enums.HashAlgorithm['SHA-1'], sha1]);
@@ -168,7 +178,8 @@ function archiveDigests(
  * CycloneDX allows either license entries or one expression: a lone compound expression stays an
  * expression, anything else becomes SPDX ids and names.
  */
-function licenses(texts: readonly string[]): Models.License[] {
+function licenses(texts: readonly string[]): CycloneDX.Models.License[] {
+  const { Models } = cyclonedxLibrary();
   const kinds = texts.filter((text) => text.trim() !== '').map(classifyLicense);
   const only = kinds.length === 1 ? kinds[0] : undefined;
   if (only?.kind === 'expression') return [new Models.LicenseExpression(only.expression)];
@@ -179,9 +190,10 @@ function licenses(texts: readonly string[]): Models.License[] {
 }
 
 function addProperties(
-  component: Models.Component,
+  component: CycloneDX.Models.Component,
   entries: readonly (readonly [string, string | number | undefined])[],
 ): void {
+  const { Models } = cyclonedxLibrary();
   for (const [name, value] of entries) {
     if (value !== undefined && value !== '')
       component.properties.add(new Models.Property(name, String(value)));

@@ -3,7 +3,7 @@
  * "GPLv3+", "BSD") sorted into what the SBOM standards can carry: a listed SPDX id, a valid
  * SPDX expression, or a free-form name.
  */
-import { SPDX } from '@cyclonedx/cyclonedx-library';
+import { cyclonedxLibrary } from './cyclonedx-library.js';
 
 export type LicenseKind =
   | { kind: 'id'; id: string }
@@ -19,7 +19,7 @@ const TOKEN = /\s*(\(|\)|[A-Za-z0-9.+:-]+)/y;
 
 export function classifyLicense(text: string): LicenseKind {
   const trimmed = text.trim();
-  const id = SPDX.fixupSpdxId(trimmed);
+  const id = cyclonedxLibrary().SPDX.fixupSpdxId(trimmed);
   if (id !== undefined) return { kind: 'id', id };
   if (trimmed.length <= MAX_EXPRESSION_CHARS && isSpdxExpression(trimmed)) {
     return { kind: 'expression', expression: trimmed };
@@ -92,7 +92,7 @@ class ExpressionParser {
     if (token === undefined) return false;
     if (LICENSE_REF.test(token)) return true;
     const id = token.endsWith('+') ? token.slice(0, -1) : token;
-    return SPDX.isSupportedSpdxId(id);
+    return cyclonedxLibrary().SPDX.isSupportedSpdxId(id);
   }
 
   private peek(): string | undefined {

@@ -3,7 +3,13 @@
  * Packages(hnum, blob). Opened from memory with better-sqlite3 (sqlite3_deserialize), read-only,
  * so nothing is written to disk.
  */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+
+/** Loaded when an image has an rpmdb: every other image should not pay for loading SQLite. */
+const require = createRequire(import.meta.url);
+let sqlite: typeof Database | undefined;
+const openSqlite = (): typeof Database => (sqlite ??= require('better-sqlite3') as typeof Database);
 import { RpmFormatError } from '../rpm-header.js';
 
 /** Bytes 18 and 19 of a sqlite file: read and write format versions; 2 means WAL mode. */
@@ -22,7 +28,8 @@ export function readSqlitePackages(bytes: Buffer): Buffer[] {
   for (const offset of FORMAT_VERSION_OFFSETS) if (bytes[offset] === 2) bytes[offset] = 1;
   let db: Database.Database | undefined;
   try {
-    db = new Database(bytes, { readonly: true });
+    const Sqlite = openSqlite();
+    db = new Sqlite(bytes, { readonly: true });
     const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').raw().all() as unknown[][];
     return rows.map(([blob], i) => {
       if (!Buffer.isBuffer(blob)) throw new RpmFormatError(`Packages row ${i} holds no blob`);
