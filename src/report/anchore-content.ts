@@ -7,6 +7,7 @@
  */
 import { PackageURL } from 'packageurl-js';
 import type { FileEntry, ImageContent, Package, PackageType } from '../model/index.js';
+import { jsonArray } from './json-lines.js';
 import { columns } from './table.js';
 
 /** The content types drydock serves, in Anchore's order (`malware` needs a scanner drydock lacks). */
@@ -360,13 +361,9 @@ export function* anchoreContentJson(
   for (const [i, input] of inputs.entries()) {
     if (i > 0) yield ',\n';
     const head = JSON.stringify({ imageDigest: input.imageDigest, content_type: type });
-    yield `${head.slice(0, -1)},"content":[`;
-    let first = true;
-    for (const entry of contentEntries(input, type)) {
-      yield `${first ? '' : ','}\n  ${JSON.stringify(entry)}`;
-      first = false;
-    }
-    yield first ? ']}' : '\n]}';
+    yield `${head.slice(0, -1)},"content":`;
+    yield* jsonArray(contentEntries(input, type), '');
+    yield '}';
   }
   yield asArray ? '\n]\n' : '\n';
 }

@@ -2,6 +2,7 @@
 import type { FileEntry, FileType, ImageAnalysis } from '../model/index.js';
 import { formatPlatform } from '../source/platform.js';
 import { printable } from '../util/text.js';
+import { fileEntryJson, jsonArray } from './json-lines.js';
 import { columns, type Align } from './table.js';
 
 const TYPE_CHAR: Record<FileType, string> = {
@@ -77,7 +78,7 @@ function listing(files: readonly FileEntry[]): string {
  */
 export function* filesJson(images: readonly ImageAnalysis[], asArray: boolean): Generator<string> {
   if (!asArray) {
-    yield* fileArray(images[0]?.files ?? [], '');
+    yield* jsonArray(images[0]?.files ?? [], '', fileEntryJson);
     yield '\n';
     return;
   }
@@ -90,20 +91,8 @@ export function* filesJson(images: readonly ImageAnalysis[], asArray: boolean): 
       manifestDigest,
     });
     yield `${i === 0 ? '' : ','}\n  ${head.slice(0, -1)},"files":`;
-    yield* fileArray(image.files, '  ');
+    yield* jsonArray(image.files, '  ', fileEntryJson);
     yield '}';
   }
   yield '\n]\n';
-}
-
-function* fileArray(files: readonly FileEntry[], indent: string): Generator<string> {
-  if (files.length === 0) {
-    yield '[]';
-    return;
-  }
-  yield '[';
-  for (const [i, file] of files.entries()) {
-    yield `${i === 0 ? '' : ','}\n${indent}  ${JSON.stringify(file)}`;
-  }
-  yield `\n${indent}]`;
 }

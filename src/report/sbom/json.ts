@@ -4,6 +4,7 @@
  * object; several (`--platform all`) an array. Packages and files are written one per line, so a
  * million-file image never becomes one giant string.
  */
+import { fileEntryJson, jsonArray } from '../json-lines.js';
 import type { SbomFormat, SbomInput } from './sbom-format.js';
 
 export const jsonFormat: SbomFormat = {
@@ -36,27 +37,13 @@ function* document(input: SbomInput, indent: string): Generator<string> {
   yield '{';
   for (const [key, value] of fields)
     yield `\n${inner}${JSON.stringify(key)}: ${JSON.stringify(value)},`;
-  const lists: [string, readonly unknown[]][] = [
-    ['packages', content.packages],
-    ['files', input.files],
-    ['secrets', content.secrets],
-    ['retainedFiles', content.retainedFiles],
-  ];
-  for (const [i, [key, items]] of lists.entries()) {
-    yield `\n${inner}${JSON.stringify(key)}: `;
-    yield* array(items, inner);
-    if (i < lists.length - 1) yield ',';
-  }
+  yield `\n${inner}"packages": `;
+  yield* jsonArray(content.packages, inner);
+  yield `,\n${inner}"files": `;
+  yield* jsonArray(input.files, inner, fileEntryJson);
+  yield `,\n${inner}"secrets": `;
+  yield* jsonArray(content.secrets, inner);
+  yield `,\n${inner}"retainedFiles": `;
+  yield* jsonArray(content.retainedFiles, inner);
   yield `\n${indent}}`;
-}
-
-function* array(items: readonly unknown[], indent: string): Generator<string> {
-  if (items.length === 0) {
-    yield '[]';
-    return;
-  }
-  yield '[';
-  for (const [i, item] of items.entries())
-    yield `${i === 0 ? '' : ','}\n${indent}  ${JSON.stringify(item)}`;
-  yield `\n${indent}]`;
 }
