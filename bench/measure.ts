@@ -77,6 +77,17 @@ export async function runChild(run: ChildRun): Promise<number> {
 }
 
 /** Runs children and reads their peak RSS and CPU time through the chosen probe. */
+/**
+ * Each measured run starts after a pause. On these 2-vCPU machines a run started right after a
+ * heavy one was seen to take up to 50% more user time (the same run, 0.44 s vs 0.71 s), which
+ * would charge whichever command runs second for the one before it. Every run gets the pause.
+ */
+const SETTLE_MS = 3000;
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
 export class Prober {
   private readonly usageFile: string;
 
@@ -90,6 +101,7 @@ export class Prober {
   /** `run` under the probe. Without GNU time only node children can report their usage. */
   async measure(run: ChildRun): Promise<Sample> {
     await rm(this.usageFile, { force: true });
+    await settle();
     const seconds = await runChild(this.wrap(run));
     const usage = await readFile(this.usageFile, 'utf8').catch(() => undefined);
     if (usage === undefined) return { seconds };
