@@ -12,6 +12,7 @@
  * The oracles are Debian packages installed by scripts/install-deps.sh; a missing one fails.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DPKG_REAL_WORLD } from './fixtures/version/real-world.js';
 import { dpkgScheme } from '../src/version/dpkg.js';
 import { mutate, randomText } from './harness/mutate.js';
 import { seededRandom } from './harness/random.js';
@@ -81,22 +82,6 @@ function oneComponentApart(random: Random, version: readonly string[]): string[]
   return out;
 }
 
-const REAL_WORLD = [
-  '1:2.38.1-5+deb12u3',
-  '2.36-9+deb12u7',
-  '1.2.13.dfsg-1',
-  '3.0.11-1~deb12u2',
-  '252.30-1~deb12u2',
-  '7.88.1-10+deb12u8',
-  '1:9.2p1-2+deb12u3',
-  '2:8.2.3995-1ubuntu2.21',
-  '5.15.0-127.137~20.04.1',
-  '0.9.9~pre122-1',
-  '1.0~rc1+git20230101.abcdef0-0.1',
-  '4.6.99+svn6582-1',
-  '2.2~rc-4',
-];
-
 /** Valid for dpkg and read the same way by Dpkg::Version (no blanks, sign or 17+ digit runs). */
 function plain(version: string): boolean {
   return (
@@ -120,7 +105,7 @@ function generatePairs(random: Random, count: number): Pair[] {
         pair = [base.join(''), oneComponentApart(random, base).join('')];
         break;
       default: {
-        const real = pick(random, REAL_WORLD);
+        const real = pick(random, DPKG_REAL_WORLD);
         pair = [
           real,
           mutate(Buffer.from(real), random, pick(random, ['~', '.', '+', '-', '0'])).toString(
@@ -211,7 +196,7 @@ describe('dpkg scheme against dpkg', () => {
     const candidates = Array.from({ length: VALIDITY_SAMPLE }, (_, i) => {
       if (i % 3 === 0)
         return randomText('0123456789aZ.+-~:: \t\n_\u00e9', 12, random).toString('latin1');
-      const base = i % 3 === 1 ? randomVersion(random).join('') : pick(random, REAL_WORLD);
+      const base = i % 3 === 1 ? randomVersion(random).join('') : pick(random, DPKG_REAL_WORLD);
       return mutate(Buffer.from(base), random, pick(random, [':', '-', ' ', '~', '+'])).toString(
         'latin1',
       );

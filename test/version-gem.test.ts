@@ -8,13 +8,14 @@
  * mutations of real-world versions, pairs that differ in one part, and arbitrary strings.
  */
 import { describe, expect, it } from 'vitest';
+import { GEM_REAL_WORLD } from './fixtures/version/real-world.js';
 import { gemScheme } from '../src/version/gem.js';
 import { editCharacters } from './harness/mutate.js';
 import { seededRandom } from './harness/random.js';
 import {
   askOracle,
   changeOneRun,
-  crossProduct,
+  mixedPairs,
   expectAgreement,
   expectEveryKind,
   hexLines,
@@ -114,29 +115,6 @@ const TRICKY = [
   '1.0\u00a0',
 ] as const;
 
-/** Published gem versions to mutate: Rails, Nokogiri, Bundler, RSpec, platform gems. */
-const REAL_WORLD = [
-  '7.0.4',
-  '7.1.0.beta1',
-  '6.1.7.3',
-  '2.0.0.rc2',
-  '1.15.5',
-  '3.2.0.pre.rc1',
-  '0.9.28',
-  '1.0.0-rc.1',
-  '2.4.0.alpha',
-  '13.0.6',
-  '1.14.0-x86_64-linux',
-  '5.0.0.beta.3',
-  '4.0.0.pre1',
-  '1.16.0.rc1',
-  '0.0.1',
-  '2.7.0.a',
-  '3.12.0',
-  '1.3.0.dev',
-  '8.0.0.alpha.1.20231001',
-] as const;
-
 const WORDS = ['a', 'b', 'alpha', 'beta', 'rc', 'pre', 'dev', 'A', 'Beta', 'x', 'z', 'java'];
 const MUTATION_CHARS = '0123456789..--aAbzZ \t+_';
 /** Code points, so that no surrogate pair is split. */
@@ -191,18 +169,15 @@ function arbitrary(random: Random): string {
 }
 
 function generatePairs(seed: number): Pair[] {
-  const random = seededRandom(seed);
-  const pairs: Pair[] = crossProduct(TRICKY);
-  for (let n = 0; n < 2000; n++) pairs.push([randomVersion(random), randomVersion(random)]);
-  for (let n = 0; n < 2500; n++) {
-    const version = random(2) === 0 ? randomVersion(random) : pick(random, REAL_WORLD);
-    pairs.push([version, changeOnePart(random, version)]);
-  }
-  for (let n = 0; n < 1500; n++) {
-    const real = pick(random, REAL_WORLD);
-    pairs.push([mutateVersion(random, real), random(2) === 0 ? real : mutateVersion(random, real)]);
-  }
-  for (let n = 0; n < 1000; n++) pairs.push([arbitrary(random), arbitrary(random)]);
+  const pairs = mixedPairs(seededRandom(seed), {
+    tricky: TRICKY,
+    fresh: randomVersion,
+    real: GEM_REAL_WORLD,
+    changeOnePart,
+    mutate: mutateVersion,
+    arbitrary,
+    counts: { fresh: 2000, changed: 2500, mutated: 1500, arbitrary: 1000 },
+  });
   return pairs;
 }
 

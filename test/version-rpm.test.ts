@@ -10,13 +10,14 @@
  * scheme refuses them (see rpm.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { RPM_REAL_WORLD } from './fixtures/version/real-world.js';
 import { rpmScheme } from '../src/version/rpm.js';
 import { editCharacters } from './harness/mutate.js';
 import { seededRandom } from './harness/random.js';
 import {
   askOracle,
   changeOneRun,
-  crossProduct,
+  mixedPairs,
   expectAgreement,
   expectEveryKind,
   hexLines,
@@ -119,25 +120,6 @@ const TRICKY = [
   '1.0-^git',
 ] as const;
 
-/** Published EVRs to mutate: Fedora, RHEL, CentOS Stream, SUSE, modules, snapshots. */
-const REAL_WORLD = [
-  '1:3.0.7-16.el9_2',
-  '2.34-60.el9',
-  '5.14.0-284.11.1.el9_2',
-  '1.0.2k-26.el7_9',
-  '2:8.2.2637-20.el9_1',
-  '1.5.2~rc1-3.fc39',
-  '6.4.0^20230601git1a2b3c-1',
-  '7.76.1-26.el9_3.2',
-  '4.18.0-372.9.1.el8',
-  '1.1.1w-150600.5.3.1',
-  '12:4.4.1-1.module+el8.7.0+1234+abcd1234',
-  '0.9.8-1.fc38',
-  '3.6.8-51.el8_8.2',
-  '1:1.2.3~beta2^post1-0.4.rc1.fc40',
-  '20230801-2.el9',
-] as const;
-
 const WORDS = ['a', 'b', 'rc', 'beta', 'git', 'p', 'pre', 'post', 'el', 'fc', 'Z', 'svn'];
 const SEPARATORS = ['.', '.', '.', '_', '+', ''];
 const MUTATION_CHARS = '0123456789.-:~^_+aAzZé';
@@ -196,18 +178,15 @@ function arbitrary(random: Random): string {
 }
 
 function generatePairs(seed: number): Pair[] {
-  const random = seededRandom(seed);
-  const pairs: Pair[] = crossProduct(TRICKY);
-  for (let n = 0; n < 2500; n++) pairs.push([randomEvr(random), randomEvr(random)]);
-  for (let n = 0; n < 2500; n++) {
-    const evr = random(2) === 0 ? randomEvr(random) : pick(random, REAL_WORLD);
-    pairs.push([evr, changeOnePart(random, evr)]);
-  }
-  for (let n = 0; n < 2000; n++) {
-    const real = pick(random, REAL_WORLD);
-    pairs.push([mutateEvr(random, real), random(2) === 0 ? real : mutateEvr(random, real)]);
-  }
-  for (let n = 0; n < 1000; n++) pairs.push([arbitrary(random), arbitrary(random)]);
+  const pairs = mixedPairs(seededRandom(seed), {
+    tricky: TRICKY,
+    fresh: randomEvr,
+    real: RPM_REAL_WORLD,
+    changeOnePart,
+    mutate: mutateEvr,
+    arbitrary,
+    counts: { fresh: 2500, changed: 2500, mutated: 2000, arbitrary: 1000 },
+  });
   return pairs.filter(([a, b]) => !a.includes('\0') && !b.includes('\0'));
 }
 

@@ -6,6 +6,7 @@
  * scheme against dpkg itself.
  */
 import { describe, expect, it } from 'vitest';
+import { DPKG_REAL_WORLD } from '../../test/fixtures/version/real-world.js';
 import { DrydockError } from '../model/index.js';
 import { mutate, randomText } from '../../test/harness/mutate.js';
 import { seededRandom } from '../../test/harness/random.js';
@@ -118,26 +119,12 @@ describe('dpkg scheme', () => {
   });
 });
 
-const REAL_WORLD = [
-  '1:2.38.1-5+deb12u3',
-  '2.36-9+deb12u7',
-  '1.2.13.dfsg-1',
-  '3.0.11-1~deb12u2',
-  '252.30-1~deb12u2',
-  '7.88.1-10+deb12u8',
-  '1:9.2p1-2+deb12u3',
-  '2:8.2.3995-1ubuntu2.21',
-  '5.15.0-127.137~20.04.1',
-  '0.9.9~pre122-1',
-  '1.0~rc1+git20230101.abcdef0-0.1',
-];
-
 /** Strings near the grammar: the characters dpkg gives meaning to, blanks, and a few others. */
 const ALPHABET = '0123456789012345abzAZ.+-~:: \t\n_é';
 
 function sample(random: (n: number) => number): string {
   if (random(3) === 0) return randomText(ALPHABET, 24, random).toString('latin1');
-  const real = REAL_WORLD[random(REAL_WORLD.length)] ?? '';
+  const real = DPKG_REAL_WORLD[random(DPKG_REAL_WORLD.length)] ?? '';
   return mutate(Buffer.from(real), random, '~').toString('latin1');
 }
 

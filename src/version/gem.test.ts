@@ -5,6 +5,7 @@
  * sample. Every expectation was checked with Debian's ruby (RubyGems 3.3).
  */
 import { describe, expect, it } from 'vitest';
+import { GEM_REAL_WORLD } from '../../test/fixtures/version/real-world.js';
 import { mutate, randomText } from '../../test/harness/mutate.js';
 import { seededRandom } from '../../test/harness/random.js';
 import {
@@ -82,21 +83,6 @@ const INVALID = [
 ];
 const VALID = ['5.1', '1.0\v', '\f1', '   ', '', '1--', '1-a.-', '1.0a', '1.a.B-c-1.d', '007'];
 
-const REAL_WORLD = [
-  '7.0.4',
-  '7.1.0.beta1',
-  '6.1.7.3',
-  '2.0.0.rc2',
-  '1.15.5',
-  '3.2.0.pre.rc1',
-  '0.9.28',
-  '1.0.0-rc.1',
-  '2.4.0.alpha',
-  '13.0.6',
-  '1.14.0-x86_64-linux',
-  '5.0.0.beta.3',
-];
-
 const ALPHABET = '0123456789aAzZ.-- \t\n\v\u00a0+_\0';
 
 describe('gem scheme', () => {
@@ -128,7 +114,7 @@ describe('gem scheme', () => {
     const random = seededRandom(seed);
     const samples: string[] = [];
     for (let n = 0; n < 1500; n++) {
-      const real = REAL_WORLD[random(REAL_WORLD.length)] ?? '1.0';
+      const real = GEM_REAL_WORLD[random(GEM_REAL_WORLD.length)] ?? '1.0';
       const bytes =
         random(2) === 0
           ? mutate(Buffer.from(real), random, '.-')

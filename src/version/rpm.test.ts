@@ -5,6 +5,7 @@
  * is antisymmetric and transitive on every sample.
  */
 import { describe, expect, it } from 'vitest';
+import { RPM_REAL_WORLD } from '../../test/fixtures/version/real-world.js';
 import { mutate, randomText } from '../../test/harness/mutate.js';
 import { seededRandom } from '../../test/harness/random.js';
 import {
@@ -150,22 +151,6 @@ const EVR_VECTORS: readonly (readonly [string, string, number])[] = [
   ['1.0-1', '1.0_1', -1],
 ];
 
-/** Versions from Fedora, RHEL and SUSE to mutate. */
-const REAL_WORLD = [
-  '1:3.0.7-16.el9_2',
-  '2.34-60.el9',
-  '5.14.0-284.11.1.el9_2',
-  '1.0.2k-26.el7_9',
-  '0.9.8-1.fc38',
-  '2:8.2.2637-20.el9_1',
-  '1.5.2~rc1-3.fc39',
-  '6.4.0^20230601git1a2b3c-1',
-  '7.76.1-26.el9_3.2',
-  '4.18.0-372.9.1.el8',
-  '1.1.1w-150600.5.3.1',
-  '12:4.4.1-1.module+el8.7.0+1234+abcd1234',
-];
-
 const ALPHABET = '0123456789aAzZ.-:~^_+ \u00e9\u03b1\0';
 
 describe('rpm scheme', () => {
@@ -199,7 +184,7 @@ describe('rpm scheme', () => {
     const random = seededRandom(seed);
     const samples: string[] = [];
     for (let n = 0; n < 600; n++) {
-      const real = REAL_WORLD[random(REAL_WORLD.length)] ?? '1.0';
+      const real = RPM_REAL_WORLD[random(RPM_REAL_WORLD.length)] ?? '1.0';
       const bytes =
         random(2) === 0
           ? mutate(Buffer.from(real), random, '~^-:')

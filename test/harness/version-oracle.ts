@@ -125,6 +125,42 @@ export function crossProduct(versions: readonly string[]): Pair[] {
   return versions.flatMap((a) => versions.map((b): Pair => [a, b]));
 }
 
+/** What `mixedPairs` draws from, and how many pairs of each kind. */
+export interface PairMix {
+  /** Every pair of these is included. */
+  tricky: readonly string[];
+  /** A version from the scheme's grammar. */
+  fresh(random: Random): string;
+  /** Published versions. */
+  real: readonly string[];
+  changeOnePart(random: Random, version: string): string;
+  mutate(random: Random, version: string): string;
+  /** Any text at all. */
+  arbitrary(random: Random): string;
+  counts: { fresh: number; changed: number; mutated: number; arbitrary: number };
+}
+
+/**
+ * The tricky cross product, then grammar pairs, pairs one part apart, mutations of published
+ * versions (against themselves or another mutation), and arbitrary text.
+ */
+export function mixedPairs(random: Random, mix: PairMix): Pair[] {
+  const { counts } = mix;
+  const pairs = crossProduct(mix.tricky);
+  for (let n = 0; n < counts.fresh; n++) pairs.push([mix.fresh(random), mix.fresh(random)]);
+  for (let n = 0; n < counts.changed; n++) {
+    const version = random(2) === 0 ? mix.fresh(random) : pick(random, mix.real);
+    pairs.push([version, mix.changeOnePart(random, version)]);
+  }
+  for (let n = 0; n < counts.mutated; n++) {
+    const real = pick(random, mix.real);
+    pairs.push([mix.mutate(random, real), random(2) === 0 ? real : mix.mutate(random, real)]);
+  }
+  for (let n = 0; n < counts.arbitrary; n++)
+    pairs.push([mix.arbitrary(random), mix.arbitrary(random)]);
+  return pairs;
+}
+
 /** How changeOneRun changes a run of digits, of letters, or of anything else. */
 export interface RunChanges {
   digits(random: Random, run: string): string;
