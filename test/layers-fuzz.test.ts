@@ -14,7 +14,7 @@ import {
   type LayerAnalysis,
   type Limits,
 } from '../src/model/index.js';
-import { rawBytesCollector } from '../src/catalog/collectors.js';
+import { rawBytesCollector } from './harness/catalog.js';
 import { analyzeLayer } from '../src/source/layers/analyze-layer.js';
 import { squashLayers } from '../src/source/squash.js';
 import { tarBuffer, type TarEntry } from './harness/tar-writer.js';

@@ -40,13 +40,6 @@ export function bytesCollector<T>(spec: BytesCollectorSpec<T>): TypedCollector<T
   };
 }
 
-/** Keeps the bytes themselves. */
-export function rawBytesCollector(
-  spec: Omit<BytesCollectorSpec<KeptBytes>, 'parse'>,
-): TypedCollector<KeptBytes> {
-  return bytesCollector({ ...spec, parse: (bytes) => bytes });
-}
-
 /** A collector that reads the stream itself (e.g. scanning a binary for a marker). */
 export function streamCollector<T>(spec: {
   name: string;

@@ -27,7 +27,7 @@ import { writeStdout } from './run.js';
 export function contentCommand(): Command {
   const command = new Command('content')
     .description(
-      "show an image's content as Anchore Engine does: os, files, npm, gem, python, java, binary, go",
+      "show an image's content as Anchore Engine does: os, files, npm, gem, python, java, go (binary is accepted, as Anchore clients ask for it, and is always empty: drydock has no binary cataloger)",
     )
     .argument('<source>', SOURCE_HELP)
     .addArgument(

@@ -12,7 +12,8 @@ import {
 import { tarBuffer, type TarEntry } from '../../test/harness/tar-writer.js';
 import { seededRandom } from '../../test/harness/random.js';
 import { analyzeLayer } from './layers/analyze-layer.js';
-import { rawBytesCollector, type KeptBytes } from '../catalog/collectors.js';
+import type { KeptBytes } from '../catalog/collectors.js';
+import { rawBytesCollector } from '../../test/harness/catalog.js';
 import { squashLayers, type FileTree } from './squash.js';
 
 const digestOf = (index: number): string => `sha256:${String(index).repeat(64).slice(0, 64)}`;
@@ -28,7 +29,9 @@ const wantAll = (paths: string[]): FileCollector =>
 
 /** What the test collector kept at `path`, as text. */
 const kept = (tree: FileTree, path: string, resolved = false): string | undefined => {
-  const value = resolved ? tree.collectedResolved(path, 'test') : tree.collected(path, 'test');
+  const value = resolved
+    ? tree.collectedResolved(path, 'test')
+    : tree.collectedBy('test').find((file) => file.path === path)?.value;
   return (value as KeptBytes | undefined)?.data.toString();
 };
 

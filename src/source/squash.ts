@@ -80,12 +80,7 @@ export class FileTree {
     return real === undefined ? undefined : this.files.get(real);
   }
 
-  /** What `collector` kept of the file at exactly `path`, if the layer that last wrote it kept any. */
-  collected(path: string, collector: string): unknown {
-    return pick(this.collectedFiles.get(normalizeEntryPath(path).path), collector);
-  }
-
-  /** Like `collected`, after following symlinks (`/etc/os-release` → `/usr/lib/os-release`). */
+  /** What `collector` kept of the file `path` leads to (`/etc/os-release` → `/usr/lib/os-release`). */
   collectedResolved(path: string, collector: string): unknown {
     const real = this.resolvePath(path);
     return real === undefined ? undefined : pick(this.collectedFiles.get(real), collector);

@@ -10,7 +10,8 @@ import {
   type LayerDescriptor,
 } from '../../model/index.js';
 import { tarBuffer, type TarEntry } from '../../../test/harness/tar-writer.js';
-import { rawBytesCollector, type KeptBytes } from '../../catalog/collectors.js';
+import type { KeptBytes } from '../../catalog/collectors.js';
+import { rawBytesCollector } from '../../../test/harness/catalog.js';
 import { analyzeLayer, type AnalyzeLayerOptions } from './analyze-layer.js';
 
 const DIGEST = 'sha256:' + '12'.repeat(32);
