@@ -193,31 +193,23 @@ class LayerReader implements TarVisitor {
   private contentSink(entry: LayerFileEntry): TarContentSink {
     const sinks: NamedSink[] = [];
     for (const collector of this.options.collectors) {
-      const sink = this.guard(collector.name, entry.path, () =>
-        collector.open({ path: entry.path, size: entry.size, mode: entry.mode }),
-      );
-      if (sink !== undefined) sinks.push({ name: collector.name, sink });
+      try {
+        const sink = collector.open({ path: entry.path, size: entry.size, mode: entry.mode });
+        if (sink !== undefined) sinks.push({ name: collector.name, sink });
+      } catch (error) {
+        this.collectorFailed(collector.name, entry.path, error);
+      }
     }
-    return new FileContentSink(entry, this.options.md5 === true, sinks, {
-      guard: (name, run) => this.guard(name, entry.path, run),
-      keep: (file) => {
-        this.keep(file);
-      },
-    });
+    return new FileContentSink(entry, this.options.md5 === true, sinks, this);
   }
 
-  /** Runs collector code: one that throws loses that file, not the layer. */
-  private guard<T>(collector: string, path: string, run: () => T): T | undefined {
-    try {
-      return run();
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      this.warning(`collector ${collector} could not read ${path}: ${why}`);
-      return undefined;
-    }
+  /** A collector that throws loses that file, not the layer; the warning is its only trace. */
+  collectorFailed(collector: string, path: string, error: unknown): void {
+    const why = error instanceof Error ? error.message : String(error);
+    this.warning(`collector ${collector} could not read ${path}: ${why}`);
   }
 
-  private keep(file: CollectedFile): void {
+  keep(file: CollectedFile): void {
     const kept = this.collected.get(file.path);
     if (kept === undefined) this.collected.set(file.path, [file]);
     else kept.push(file);
@@ -229,8 +221,9 @@ interface NamedSink {
   sink: CollectorSink;
 }
 
-interface SinkHooks {
-  guard<T>(collector: string, run: () => T): T | undefined;
+/** Where a file's sinks report: the layer reader. */
+interface SinkOwner {
+  collectorFailed(collector: string, path: string, error: unknown): void;
   keep(file: CollectedFile): void;
 }
 
@@ -243,7 +236,7 @@ class FileContentSink implements TarContentSink {
     private readonly entry: LayerFileEntry,
     md5: boolean,
     private sinks: NamedSink[],
-    private readonly hooks: SinkHooks,
+    private readonly owner: SinkOwner,
   ) {
     this.md5 = md5 ? createHash('md5') : undefined;
   }
@@ -251,23 +244,29 @@ class FileContentSink implements TarContentSink {
   write(chunk: Buffer): void {
     this.sha256.update(chunk);
     this.md5?.update(chunk);
-    if (this.sinks.length === 0) return;
-    // A sink that throws is dropped; the warning is its only trace.
-    this.sinks = this.sinks.filter(
-      ({ name, sink }) =>
-        this.hooks.guard(name, () => {
-          sink.write(chunk);
-          return true;
-        }) === true,
-    );
+    let failed: Set<NamedSink> | undefined;
+    for (const named of this.sinks) {
+      try {
+        named.sink.write(chunk);
+      } catch (error) {
+        this.owner.collectorFailed(named.name, this.entry.path, error);
+        (failed ??= new Set()).add(named);
+      }
+    }
+    // Rare: only then is the list rebuilt, without the sinks that threw.
+    if (failed !== undefined) this.sinks = this.sinks.filter((named) => !failed.has(named));
   }
 
   end(): void {
     this.entry.sha256 = this.sha256.digest('hex');
     if (this.md5 !== undefined) this.entry.md5 = this.md5.digest('hex');
     for (const { name, sink } of this.sinks) {
-      const value = this.hooks.guard(name, () => sink.end());
-      if (value !== undefined) this.hooks.keep({ path: this.entry.path, collector: name, value });
+      try {
+        const value = sink.end();
+        if (value !== undefined) this.owner.keep({ path: this.entry.path, collector: name, value });
+      } catch (error) {
+        this.owner.collectorFailed(name, this.entry.path, error);
+      }
     }
   }
 }
