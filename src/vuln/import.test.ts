@@ -147,12 +147,16 @@ describe('importOsv', () => {
 describe('importOsv from a URL (a local HTTP server; no internet)', () => {
   let server: Server;
   let base = '';
-  const served = new Map<string, { body: Buffer; cutAt?: number }>();
+  const served = new Map<string, { body: Buffer; cutAt?: number; busyFirst?: number }>();
 
   beforeEach(async () => {
     server = createServer((req, res) => {
       const file = served.get(req.url ?? '');
       if (file === undefined) return void res.writeHead(404).end();
+      if ((file.busyFirst ?? 0) > 0) {
+        file.busyFirst = (file.busyFirst ?? 0) - 1;
+        return void res.writeHead(503, { 'retry-after': '0' }).end();
+      }
       res.writeHead(200, { 'content-length': file.body.length });
       if (file.cutAt === undefined) return void res.end(file.body);
       // An interrupted download: half the promised bytes, then the connection drops.
@@ -181,6 +185,16 @@ describe('importOsv from a URL (a local HTTP server; no internet)', () => {
     const result = await importOsv(db, `${base}/Alpine/all.zip`, options());
     expect(result).toMatchObject({ feed: 'Alpine', added: 1, source: `${base}/Alpine/all.zip` });
     expect(execFileSync('ls', ['-A', join(work, 'cache')]).toString()).toBe('');
+  });
+
+  it('tries again when the feed server is busy', async () => {
+    const archive = readFileSync(
+      zipOf('all.zip', { 'A-1.json': osv('A-1', '2024-01-01T00:00:00Z') }),
+    );
+    served.set('/Alpine/all.zip', { body: archive, busyFirst: 2 });
+    const result = await importOsv(db, `${base}/Alpine/all.zip`, options());
+    expect(result).toMatchObject({ feed: 'Alpine', added: 1 });
+    expect(served.get('/Alpine/all.zip')?.busyFirst).toBe(0);
   });
 
   it('keeps the previous data when the download is interrupted or missing', async () => {

@@ -13,8 +13,8 @@ import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { request } from 'undici';
 import { isLoopbackRegistry } from '../config/config.js';
+import { HttpClient } from '../source/registry/http.js';
 import { DrydockError, limitExceeded, type Vulnerability } from '../model/index.js';
 import type { VulnDb, VulnDbWriter } from './db.js';
 import { ecosystemBase, OsvRecordError, parseOsvRecord, type OsvLimits } from './osv.js';
@@ -62,6 +62,8 @@ export interface ImportResult {
 const BATCH = 500;
 const AFFECTED_ROWS_PER_INSERT = 5_000;
 const SKIPPED_EXAMPLES = 5;
+/** Attempts after the first for a feed download that meets 429/5xx or a dropped connection. */
+const DOWNLOAD_RETRIES = 3;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 export async function importOsv(
@@ -111,9 +113,16 @@ async function download(url: string, file: string, options: ImportOptions): Prom
       `${url}: vulnerability data is only fetched over https (plain http only from this machine)`,
     );
   const maxBytes = limitsOf(options).maxDownloadBytes;
-  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // The registry's client: the OS CA bundle (a private CA works as it does for registries),
+  // retries with backoff on 429/5xx and dropped connections, timeouts, messages naming the peer.
+  const client = new HttpClient({
+    registryHost: parsed.host,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: DOWNLOAD_RETRIES,
+    userAgent: 'drydock',
+  });
   try {
-    const response = await request(url, { headersTimeout: timeout, bodyTimeout: timeout });
+    const response = await client.send({ method: 'GET', url: parsed, peer: 'vulnerability feed' });
     if (response.statusCode !== 200) {
       await response.body.dump();
       throw new DrydockError(
@@ -147,6 +156,8 @@ async function download(url: string, file: string, options: ImportOptions): Prom
       `${url}: the download failed (${errorText(error)}); nothing was imported, check the network and run the update again`,
       { cause: error },
     );
+  } finally {
+    await client.close();
   }
 }
 
