@@ -69,16 +69,20 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** `outputFormats`: the `-o` choices, the first the default (commands with more formats pass theirs). */
+/** `-o FORMAT`, the first of `formats` by default. */
+export function outputOption(formats: readonly string[]): Option {
+  return new Option('-o, --output <format>', 'output format').choices(formats).default(formats[0]);
+}
+
+export const CONFIG_HELP =
+  'drydock config file (default: $DRYDOCK_CONFIG or ~/.config/drydock/config.yaml)';
+
 export function addCommonOptions(
   command: Command,
   outputFormats: readonly string[] = ['table', 'json'],
 ): Command {
   return command
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(outputFormats)
-        .default(outputFormats[0]),
-    )
+    .addOption(outputOption(outputFormats))
     .addOption(
       new Option(
         '--platform <os/arch[/variant]>',
@@ -106,10 +110,7 @@ export function addCommonOptions(
     )
     .option('--insecure-skip-tls-verify', 'accept any TLS certificate from registries')
     .option('--ca-file <file>', 'PEM file with extra CA certificates for registries')
-    .option(
-      '--config <file>',
-      'drydock config file (default: $DRYDOCK_CONFIG or ~/.config/drydock/config.yaml)',
-    )
+    .option('--config <file>', CONFIG_HELP)
     .option(
       '--cache-dir <dir>',
       'layer cache directory (default: from the config, else ~/.cache/drydock)',

@@ -3,13 +3,14 @@
  * OSV zip, a directory of records or an exported bundle, `export` writes the bundle, `status`
  * tells what is there and how old it is.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { DrydockError } from '../model/index.js';
 import { columns } from '../report/table.js';
 import { printable } from '../util/text.js';
 import type { FeedStatus, VulnDb } from '../vuln/db.js';
 import type { ImportResult } from '../vuln/import.js';
+import { CONFIG_HELP, outputOption } from './common-options.js';
 import { writeStdout } from './run.js';
 
 /** The OSV ecosystems `db update` fetches by default. */
@@ -131,19 +132,12 @@ export function dbCommand(): Command {
 function withDbOptions(command: Command): Command {
   return command
     .option('--db-file <file>', 'the vulnerability database (default: <cache dir>/vulndb.sqlite)')
-    .option(
-      '--config <file>',
-      'drydock config file (default: $DRYDOCK_CONFIG or ~/.config/drydock/config.yaml)',
-    )
+    .option('--config <file>', CONFIG_HELP)
     .option(
       '--cache-dir <dir>',
       'cache directory (default: from the config, else ~/.cache/drydock)',
     )
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['table', 'json'])
-        .default('table'),
-    )
+    .addOption(outputOption(['table', 'json']))
     .option('-q, --quiet', 'no summary on stderr');
 }
 
