@@ -1,6 +1,5 @@
 /**
- * Reading the text files collectors keep (lines, the whole lines of a cut-off file) and reporting
- * what was wrong with them without keeping an unbounded list.
+ * Reading the text files collectors keep: lines, and the whole lines of a cut-off file.
  */
 import type { KeptBytes } from './collectors.js';
 
@@ -23,24 +22,5 @@ export function* lines(text: string): Generator<string> {
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     yield text.slice(start, stop);
     start = end + 1;
-  }
-}
-
-/** Messages kept up to a limit; past it they are only counted, and `list` says how many more. */
-export class BoundedMessages {
-  private readonly kept: string[] = [];
-  private count = 0;
-
-  constructor(private readonly max: number) {}
-
-  add(message: string): void {
-    this.count += 1;
-    if (this.count <= this.max) this.kept.push(message);
-  }
-
-  /** The kept messages, then `<n> more <what>` when some were only counted. */
-  list(what = 'problems'): string[] {
-    const more = this.count - this.max;
-    return more > 0 ? [...this.kept, `${more} more ${what}`] : [...this.kept];
   }
 }

@@ -13,6 +13,7 @@ import { bytesCollector, collectedValues } from '../collectors.js';
 import { cpes, purl } from '../identifiers.js';
 import { ZipError } from '../../util/zip.js';
 import { listZipEntries, readZipEntry, type ZipEntry } from './zip.js';
+import { BoundedMessages } from '../../util/bounded-messages.js';
 
 export interface JavaArchiveLimits {
   /** Archives inside archives followed this deep (the file itself is depth 0). */
@@ -78,15 +79,19 @@ export function readJavaArchive(
 ): JavaArchiveValue {
   const walk = new ArchiveWalk(limits);
   walk.visit(data, fileName, []);
-  return { packages: walk.packages, warnings: walk.warnings };
+  return { packages: walk.packages, warnings: walk.warnings() };
 }
 
 class ArchiveWalk {
   readonly packages: JavaArchivePackage[] = [];
-  readonly warnings: string[] = [];
+  private readonly warningList = new BoundedMessages(MAX_WARNINGS);
   private inflated = 0;
 
   constructor(private readonly limits: JavaArchiveLimits) {}
+
+  warnings(): string[] {
+    return this.warningList.list('warnings');
+  }
 
   visit(data: Buffer, fileName: string, nesting: string[]): void {
     try {
@@ -162,8 +167,7 @@ class ArchiveWalk {
   }
 
   private warn(nesting: readonly string[], message: string): void {
-    if (this.warnings.length < MAX_WARNINGS)
-      this.warnings.push(nesting.length === 0 ? message : `${nesting.join(':')}: ${message}`);
+    this.warningList.add(nesting.length === 0 ? message : `${nesting.join(':')}: ${message}`);
   }
 }
 
@@ -406,7 +410,7 @@ function decodeXmlText(text: string): string {
 
 export const javaArchiveCollector = bytesCollector<JavaArchiveValue>({
   name: 'java-archive',
-  version: 2,
+  version: 3,
   maxBytes: MAX_JAVA_ARCHIVE_BYTES,
   wants: (file) => isJavaArchive(file.path),
   parse(bytes, path) {

@@ -8,7 +8,8 @@
 import { locationOf, type Cataloger, type FoundPackage } from '../cataloger.js';
 import { bytesCollector, collectedValues, type KeptBytes } from '../collectors.js';
 import { cpes, distroQualifier, purl } from '../identifiers.js';
-import { BoundedMessages, keptText, lines } from '../text.js';
+import { BoundedMessages } from '../../util/bounded-messages.js';
+import { keptText, lines } from '../text.js';
 import type { Distro, PackageFile } from '../../model/index.js';
 
 const DB_PATHS = new Set(['/lib/apk/db/installed', '/usr/lib/apk/db/installed']);

@@ -72,7 +72,7 @@ describe('parseControl', () => {
     ]);
     const noisy = parseControl('x\n'.repeat(100));
     expect(noisy.problems).toHaveLength(21);
-    expect(noisy.problems.at(-1)).toBe('80 more problems');
+    expect(noisy.problems.at(-1)).toBe('… and 80 more problems');
   });
 
   it('never throws on random or mutated input, and stays bounded (seeded fuzz)', async () => {

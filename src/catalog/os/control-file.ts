@@ -5,7 +5,8 @@
  * Field names are case-insensitive. The input is untrusted: counts are bounded and a malformed
  * line is reported and skipped, never fatal.
  */
-import { BoundedMessages, lines } from '../text.js';
+import { BoundedMessages } from '../../util/bounded-messages.js';
+import { lines } from '../text.js';
 
 export interface ControlParagraph {
   /** 1-based line number where the paragraph starts, for messages. */

@@ -23,6 +23,7 @@ import { readRpmRecord, RpmFormatError, type RpmRecord } from './rpm-header.js';
 import { readBdbPackages } from './rpmdb/bdb.js';
 import { readNdbPackages } from './rpmdb/ndb.js';
 import { readSqlitePackages } from './rpmdb/sqlite.js';
+import { BoundedMessages } from '../../util/bounded-messages.js';
 
 export type RpmdbFormat = 'sqlite' | 'ndb' | 'bdb';
 
@@ -58,7 +59,7 @@ const MAX_PROBLEMS = 10;
 
 export const rpmdbCollector = bytesCollector<RpmdbValue>({
   name: 'rpmdb',
-  version: 1,
+  version: 2,
   maxBytes: MAX_DB_BYTES,
   wants: (file) => FORMAT_OF_PATH.has(file.path),
   parse: (bytes, path) => {
@@ -72,7 +73,7 @@ export function readRpmdb(format: RpmdbFormat, bytes: KeptBytes): RpmdbValue {
   if (bytes.truncated)
     return { format, packages: [], problems: [`larger than ${MAX_DB_BYTES} bytes; not read`] };
   const packages: RpmRecord[] = [];
-  const problems: string[] = [];
+  const problems = new BoundedMessages(MAX_PROBLEMS);
   let blobs: Buffer[];
   try {
     blobs = READERS[format](bytes.data);
@@ -83,10 +84,10 @@ export function readRpmdb(format: RpmdbFormat, bytes: KeptBytes): RpmdbValue {
     try {
       packages.push(readRpmRecord(blob));
     } catch (error) {
-      if (problems.length < MAX_PROBLEMS) problems.push(`header ${i}: ${formatProblem(error)}`);
+      problems.add(`header ${i}: ${formatProblem(error)}`);
     }
   });
-  return { format, packages, problems };
+  return { format, packages, problems: problems.list('damaged headers') };
 }
 
 function formatProblem(error: unknown): string {

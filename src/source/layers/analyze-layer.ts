@@ -15,6 +15,7 @@ import type {
   Limits,
 } from '../../model/index.js';
 import { digestMismatch } from '../../model/index.js';
+import { BoundedMessages } from '../../util/bounded-messages.js';
 import { parseDigest } from '../digest.js';
 import { LayerDecompressor, type ByteBudget } from './decompress.js';
 import { baseName, childPath, normalizeEntryPath, parentPath } from './paths.js';
@@ -108,8 +109,7 @@ class LayerReader implements TarVisitor {
   private readonly opaqueDirs: string[] = [];
   /** By path; a later entry for the same path drops what was kept of an earlier one. */
   private readonly collected = new Map<string, CollectedFile[]>();
-  private readonly warnings: string[] = [];
-  private droppedWarnings = 0;
+  private readonly warnings = new BoundedMessages(MAX_WARNINGS);
 
   constructor(private readonly options: AnalyzeLayerOptions) {}
 
@@ -133,19 +133,16 @@ class LayerReader implements TarVisitor {
   }
 
   warning(message: string): void {
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
-    else this.droppedWarnings += 1;
+    this.warnings.add(message);
   }
 
   result(): LayerContents {
-    const warnings = [...this.warnings];
-    if (this.droppedWarnings > 0) warnings.push(`… and ${this.droppedWarnings} more warnings`);
     return {
       entries: this.entries,
       whiteouts: this.whiteouts,
       opaqueDirs: this.opaqueDirs,
       collected: [...this.collected.values()].flat(),
-      warnings,
+      warnings: this.warnings.list('warnings'),
     };
   }
 
