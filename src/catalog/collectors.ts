@@ -25,6 +25,11 @@ export interface BytesCollectorSpec<T> {
   /** Most bytes kept of one file. */
   maxBytes: number;
   wants(file: CollectableFile): boolean;
+  /**
+   * Decides from the file's first bytes (up to `bytes` of them) that it is not wanted after all,
+   * so the rest is never copied: a scanner of text files drops binaries this way.
+   */
+  rejectByStart?: { bytes: number; test(start: Buffer): boolean };
   /** Turns the bytes into the value kept; may return undefined to keep nothing. */
   parse(bytes: KeptBytes, path: string): T | undefined;
 }
@@ -53,6 +58,8 @@ class KeepBytesSink<T> implements CollectorSink {
   /** Sized from the tar header, so bytes are copied once and never concatenated. */
   private readonly data: Buffer;
   private filled = 0;
+  /** Set once the start has been tested (true: rejected, nothing more is copied). */
+  private rejected: boolean | undefined;
 
   constructor(
     private readonly file: CollectableFile,
@@ -62,10 +69,17 @@ class KeepBytesSink<T> implements CollectorSink {
   }
 
   write(chunk: Buffer): void {
-    if (this.filled < this.data.length) this.filled += chunk.copy(this.data, this.filled);
+    if (this.rejected === true || this.filled >= this.data.length) return;
+    this.filled += chunk.copy(this.data, this.filled);
+    const check = this.spec.rejectByStart;
+    if (check !== undefined && this.rejected === undefined && this.filled >= check.bytes)
+      this.rejected = check.test(this.data.subarray(0, check.bytes));
   }
 
   end(): T | undefined {
+    // A file shorter than the sniffed length is tested whole.
+    this.rejected ??= this.spec.rejectByStart?.test(this.data.subarray(0, this.filled)) ?? false;
+    if (this.rejected) return undefined;
     const bytes = {
       data: this.data.subarray(0, this.filled),
       truncated: this.file.size > this.spec.maxBytes,

@@ -226,8 +226,9 @@ export function secretCollectors(options: SecretScanOptions = {}): TypedCollecto
       version: scannerVersion(patterns, maxFileBytes),
       maxBytes: maxFileBytes,
       wants: (file) => worthScanning(file, maxFileBytes),
+      // A NUL byte near the start means a binary: the rest of it is never copied.
+      rejectByStart: { bytes: BINARY_SNIFF_BYTES, test: (start) => start.includes(0) },
       parse: ({ data }) => {
-        if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
         const findings = scanner.scan(data.toString('latin1'));
         return findings.length > 0 ? findings : undefined;
       },
