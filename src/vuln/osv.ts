@@ -13,6 +13,7 @@ import type {
   Vulnerability,
   VulnerabilityReference,
 } from '../model/index.js';
+import { pep503Name } from '../util/package-names.js';
 
 export interface OsvLimits {
   /** Largest record, in bytes of JSON. */
@@ -167,7 +168,7 @@ const CASE_INSENSITIVE = new Set(['NuGet', 'Packagist', 'Debian', 'Ubuntu', 'Alp
  */
 export function lookupName(ecosystem: string, name: string): string {
   const base = ecosystemBase(ecosystem);
-  if (base === 'PyPI') return name.toLowerCase().replace(/[-_.]+/g, '-');
+  if (base === 'PyPI') return pep503Name(name);
   if (base === 'Maven') return name.replace(/\s+/g, '');
   if (CASE_INSENSITIVE.has(base)) return name.toLowerCase();
   return name;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normalizeName, parseInstalledFiles, parseMetadata, parseRecord } from './python.js';
+import { parseInstalledFiles, parseMetadata, parseRecord } from './python.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../../test/fixtures/python/${name}`, import.meta.url), 'utf8');
@@ -79,12 +79,4 @@ describe('parseRecord', () => {
       { path: '/site/six.egg-info/PKG-INFO' },
     ]);
   });
-});
-
-it.each([
-  ['Django', 'django'],
-  ['zope.interface', 'zope-interface'],
-  ['Foo__Bar-.baz', 'foo-bar-baz'],
-])('normalizeName(%s) = %s (PEP 503)', (name, normalized) => {
-  expect(normalizeName(name)).toBe(normalized);
 });

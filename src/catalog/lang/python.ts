@@ -11,6 +11,7 @@ import { bytesCollector, collectedAt, collectedValues } from '../collectors.js';
 import { cpes, purl } from '../identifiers.js';
 import type { PackageFile } from '../../model/index.js';
 import { listZipEntries, readZipEntry } from './zip.js';
+import { pep503Name } from '../../util/package-names.js';
 
 /** What is kept of one METADATA / PKG-INFO file. */
 export interface PythonMetadata {
@@ -226,11 +227,6 @@ function recordDigest(hash: string | undefined): PackageFile['digest'] {
   return { algorithm: match[1], value: Buffer.from(match[2], 'base64url').toString('hex') };
 }
 
-/** PEP 503: runs of `-`, `_` and `.` become one `-`, lowercase. */
-export function normalizeName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
 export const pythonCataloger: Cataloger = {
   name: 'python',
   kind: 'language',
@@ -277,7 +273,7 @@ function pythonPackage(
   files: PackageFile[] | undefined,
   sitePackages: string,
 ): FoundPackage {
-  const normalized = normalizeName(metadata.name);
+  const normalized = pep503Name(metadata.name);
   const pkg: FoundPackage = {
     type: 'python',
     name: metadata.name,
