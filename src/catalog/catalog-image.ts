@@ -20,14 +20,12 @@ export interface ImageCatalogerOptions {
 }
 
 export class ImageCataloger {
-  readonly catalogers: readonly Cataloger[];
+  private readonly catalogers: readonly Cataloger[];
   /** What the layer reader must run for this analysis. */
   readonly collectors: readonly FileCollector[];
-  private readonly secretsEnabled: boolean;
 
   constructor(options: ImageCatalogerOptions = {}) {
     this.catalogers = selectCatalogers(options.select);
-    this.secretsEnabled = options.secrets !== false;
     this.collectors = [
       ...distroCollectors,
       ...this.catalogers.flatMap((c) => c.collectors),
@@ -52,7 +50,8 @@ export class ImageCataloger {
     const content: ImageContent = {
       distro,
       packages: linkOwners(dedupe(packages)),
-      secrets: this.secretsEnabled ? findSecrets(tree) : [],
+      // Without the secret collector (secrets: false) nothing was kept, so nothing is found.
+      secrets: findSecrets(tree),
       retainedFiles: retainedFiles(tree),
     };
     return { content, warnings };
