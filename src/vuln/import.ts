@@ -6,6 +6,9 @@
  * database as it was. A record that is not valid OSV is skipped, counted and named, not fatal.
  * Re-importing replaces a record only when its `modified` is newer; records absent from the new
  * source are kept (OSV retracts by `withdrawn`, which is kept and marked, not by deletion).
+ *
+ * Members are read in batches and parsed on worker threads (parse-pool.ts) while the main thread
+ * writes the batches before them, in the source's order.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -15,11 +18,13 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isLoopbackRegistry } from '../config/config.js';
 import { HttpClient } from '../source/registry/http.js';
-import { DrydockError, limitExceeded, type Vulnerability } from '../model/index.js';
+import { CompiledQuery } from 'kysely';
+import { DrydockError, limitExceeded } from '../model/index.js';
 import type { VulnDb, VulnDbWriter } from './db.js';
-import { ecosystemBase, OsvRecordError, parseOsvRecord, type OsvLimits } from './osv.js';
+import { DEFAULT_OSV_LIMITS, ecosystemBase, type OsvLimits } from './osv.js';
+import { ParsePool, type ParsedBatch, type SourceMember, type StoredRecord } from './parse-pool.js';
 import { ZipError } from '../util/zip.js';
-import { readZipFile, type ZipMember } from './zip-file.js';
+import { BATCH_INFLATED_BYTES, readZipFile } from './zip-file.js';
 
 export interface ImportOptions {
   /** The feed name; default: the ecosystem in an OSV URL, else that of the first record. */
@@ -58,9 +63,6 @@ export interface ImportResult {
   skippedExamples: string[];
 }
 
-/** Records written per batch: few statements, far below SQLite's bound-parameter limit. */
-const BATCH = 500;
-const AFFECTED_ROWS_PER_INSERT = 5_000;
 const SKIPPED_EXAMPLES = 5;
 /** Attempts after the first for a feed download that meets 429/5xx or a dropped connection. */
 const DOWNLOAD_RETRIES = 3;
@@ -80,8 +82,8 @@ export async function importOsv(
   });
   if (info.isDirectory())
     return importMembers(db, source, directoryMembers(source, options), options);
-  const members = (await isZip(source)) ? zipMembers(source, options) : singleFile(source, options);
-  return importMembers(db, source, members, options);
+  const batches = (await isZip(source)) ? zipMembers(source, options) : singleFile(source, options);
+  return importMembers(db, source, batches, options);
 }
 
 /** `…/<Ecosystem>/all.zip` → the ecosystem, as osv.dev lays out its dumps. */
@@ -96,7 +98,7 @@ async function importUrl(db: VulnDb, url: string, options: ImportOptions): Promi
   try {
     await download(url, temp, options);
     const feed = options.feed ?? feedFromUrl(url);
-    return await importMembers(db, url, zipMembers(temp, options, url), {
+    return await importMembers(db, url, zipMembers(temp, options), {
       ...options,
       ...(feed === undefined ? {} : { feed }),
     });
@@ -105,7 +107,7 @@ async function importUrl(db: VulnDb, url: string, options: ImportOptions): Promi
   }
 }
 
-async function download(url: string, file: string, options: ImportOptions): Promise<void> {
+export async function download(url: string, file: string, options: ImportOptions): Promise<void> {
   const parsed = new URL(url);
   if (parsed.protocol === 'http:' && !isLoopbackRegistry(parsed.host))
     throw new DrydockError(
@@ -162,7 +164,7 @@ async function download(url: string, file: string, options: ImportOptions): Prom
 }
 
 function limitsOf(options: ImportOptions): ImportLimits {
-  return { ...DEFAULT_IMPORT_LIMITS, ...options.limits } as ImportLimits;
+  return { ...DEFAULT_OSV_LIMITS, ...DEFAULT_IMPORT_LIMITS, ...options.limits };
 }
 
 async function isZip(file: string): Promise<boolean> {
@@ -175,65 +177,76 @@ async function isZip(file: string): Promise<boolean> {
   }
 }
 
-async function* zipMembers(
-  file: string,
-  options: ImportOptions,
-  label = file,
-): AsyncGenerator<ZipMember> {
+function zipMembers(file: string, options: ImportOptions): AsyncGenerator<SourceMember[]> {
   const limits = limitsOf(options);
-  try {
-    yield* readZipFile(
-      file,
-      { maxEntries: limits.maxRecords, maxEntryBytes: limits.maxRecordBytes },
-      (name) => name.endsWith('.json'),
-    );
-  } catch (error) {
-    if (!(error instanceof ZipError)) throw error;
-    throw new DrydockError(
-      'invalid-argument',
-      `${label} is not a readable OSV zip: ${error.message}; nothing was imported — download it again`,
-      { cause: error },
-    );
-  }
+  return readZipFile(
+    file,
+    { maxEntries: limits.maxRecords, maxEntryBytes: limits.maxRecordBytes },
+    (name) => name.endsWith('.json'),
+  );
 }
 
-async function* directoryMembers(dir: string, options: ImportOptions): AsyncGenerator<ZipMember> {
+/** A zip that cannot be read, whether the reader or a parser thread (inflating) found it. */
+function zipError(label: string, error: unknown): unknown {
+  if (!(error instanceof ZipError)) return error;
+  return new DrydockError(
+    'invalid-argument',
+    `${label} is not a readable OSV zip: ${error.message}; nothing was imported — download it again`,
+    { cause: error },
+  );
+}
+
+async function* directoryMembers(
+  dir: string,
+  options: ImportOptions,
+): AsyncGenerator<SourceMember[]> {
   const limits = limitsOf(options);
   const names = (await readdir(dir, { recursive: true }))
     .filter((name) => name.endsWith('.json'))
     .sort();
   if (names.length > limits.maxRecords)
     throw limitExceeded(`${dir} (${names.length} JSON files)`, `${limits.maxRecords} records`);
-  for (const name of names)
-    yield* singleFile(join(dir, name), options, relative(dir, join(dir, name)));
+  let batch: SourceMember[] = [];
+  let bytes = 0;
+  for (const name of names) {
+    const member = await fileMember(join(dir, name), options, relative(dir, join(dir, name)));
+    if (member === undefined) continue;
+    batch.push(member);
+    bytes += 'content' in member ? member.content.length : 0;
+    if (bytes >= BATCH_INFLATED_BYTES) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
-async function* singleFile(
+async function* singleFile(file: string, options: ImportOptions): AsyncGenerator<SourceMember[]> {
+  const member = await fileMember(file, options, file);
+  if (member !== undefined) yield [member];
+}
+
+/** A file as a member, or undefined when it is not a regular file. */
+async function fileMember(
   file: string,
   options: ImportOptions,
-  name = file,
-): AsyncGenerator<ZipMember> {
+  name: string,
+): Promise<SourceMember | undefined> {
   const maxBytes = limitsOf(options).maxRecordBytes;
   const info = await stat(file);
-  if (!info.isFile()) return;
+  if (!info.isFile()) return undefined;
   if (info.size > maxBytes)
-    yield { name, oversized: `${info.size} bytes, over the limit of ${maxBytes}` };
-  else yield { name, content: await readFile(file) };
-}
-
-/** Parsed records waiting for the next batch write. */
-interface Pending {
-  name: string;
-  record: Vulnerability;
+    return { name, oversized: `${info.size} bytes, over the limit of ${maxBytes}` };
+  return { name, content: await readFile(file) };
 }
 
 async function importMembers(
   db: VulnDb,
   source: string,
-  members: AsyncIterable<ZipMember>,
+  batches: AsyncIterable<SourceMember[]>,
   options: ImportOptions,
 ): Promise<ImportResult> {
-  const limits = limitsOf(options);
   const result: ImportResult = {
     feed: options.feed ?? '',
     source,
@@ -244,169 +257,250 @@ async function importMembers(
     skipped: 0,
     skippedExamples: [],
   };
-  await db.transaction().execute(async (trx) => {
-    const writer = new FeedWriter(trx, result);
-    let pending: Pending[] = [];
-    for await (const member of members) {
-      result.read += 1;
-      const record = parseMember(member, limits, result);
-      if (record !== undefined) pending.push({ name: member.name, record });
-      if (pending.length >= BATCH) {
-        await writer.write(pending);
-        pending = [];
-      }
-    }
-    await writer.write(pending);
-    await writer.finish(source, options.now ?? new Date());
-  });
+  const pool = new ParsePool(limitsOf(options));
+  try {
+    await db.transaction().execute(async (trx) => {
+      const writer = new FeedWriter(trx, result);
+      await parseInOrder(batches, pool, (parsed) => writer.write(parsed));
+      await writer.finish(source, options.now ?? new Date());
+    });
+  } catch (error) {
+    throw zipError(source, error);
+  } finally {
+    await pool.close();
+  }
   return result;
 }
 
-function parseMember(
-  member: ZipMember,
-  limits: ImportLimits,
-  result: ImportResult,
-): Vulnerability | undefined {
-  try {
-    if ('oversized' in member) throw new OsvRecordError(member.oversized);
-    return parseOsvRecord(member.content, limits);
-  } catch (error) {
-    if (!(error instanceof OsvRecordError)) throw error;
-    result.skipped += 1;
-    if (result.skippedExamples.length < SKIPPED_EXAMPLES)
-      result.skippedExamples.push(`${member.name}: ${error.message}`);
-    return undefined;
+/**
+ * Hands each batch to the pool as it is read, keeps one batch per parser thread parsing while
+ * the writer writes, and writes them in the source's order.
+ */
+async function parseInOrder(
+  batches: AsyncIterable<SourceMember[]>,
+  pool: ParsePool,
+  write: (parsed: ParsedBatch) => Promise<void>,
+): Promise<void> {
+  const ahead: Promise<ParsedBatch>[] = [];
+  for await (const batch of batches) {
+    const parsed = pool.parse(batch);
+    // Awaited below in turn; a failure before then must not count as unhandled.
+    parsed.catch(() => undefined);
+    ahead.push(parsed);
+    const first = ahead.length > pool.threads ? ahead.shift() : undefined;
+    if (first !== undefined) await write(await first);
   }
+  for (const parsed of ahead) await write(await parsed);
+}
+
+/** The feed being written: its row, and what it will hold once this import is done. */
+interface FeedState {
+  id: number;
+  records: number;
+  newestModified: string | null;
 }
 
 /** Writes one feed's records inside the import's transaction. */
 class FeedWriter {
-  private feedId: number | undefined;
-  /** What the feed holds: record id → its row key and `modified`. */
-  private stored = new Map<string, { key: number; modified: string }>();
+  private feed: FeedState | undefined;
 
   constructor(
     private readonly trx: VulnDbWriter,
     private readonly result: ImportResult,
   ) {}
 
-  async write(batch: readonly Pending[]): Promise<void> {
-    const first = batch[0];
+  async write(parsed: ParsedBatch): Promise<void> {
+    const records: StoredRecord[] = [];
+    for (const member of parsed.members) {
+      this.result.read += 1;
+      if ('record' in member) records.push(member.record);
+      else this.skip(member.name, member.skipped);
+    }
+    const first = records[0];
     if (first === undefined) return;
-    this.feedId ??= await this.openFeed(first.record);
-    const fresh = batch.filter(({ record }) => {
-      const known = this.stored.get(record.id);
+    const feed = (this.feed ??= await this.openFeed(first));
+    const latest = this.latestById(records);
+    const stored = await selectStored(this.trx, feed.id, [...latest.keys()]);
+    const fresh: StoredRecord[] = [];
+    const replaced: number[] = [];
+    for (const record of latest.values()) {
+      const known = stored.get(record.id);
       if (known !== undefined && known.modified >= record.modified) this.result.unchanged += 1;
-      return known === undefined || known.modified < record.modified;
-    });
-    const feedId = this.feedId;
-    const byId = new Map(fresh.map(({ record }) => [record.id, record]));
-    const replaced = [...byId.keys()].flatMap((id) => this.stored.get(id)?.key ?? []);
-    await this.deleteRecords(replaced);
+      else {
+        fresh.push(record);
+        if (known === undefined) this.result.added += 1;
+        else replaced.push(known.key);
+      }
+      if (feed.newestModified === null || record.modified > feed.newestModified)
+        feed.newestModified = record.modified;
+    }
     this.result.updated += replaced.length;
-    this.result.added += byId.size - replaced.length;
-    if (byId.size === 0) return;
-    const rows = await this.trx
-      .insertInto('vulnerabilities')
-      .values(
-        [...byId.values()].map((record) => ({
-          feed_id: feedId,
-          id: record.id,
-          modified: record.modified,
-          withdrawn: record.withdrawn ?? null,
-          record: JSON.stringify(record),
-        })),
-      )
-      .returning(['key', 'id', 'modified'])
-      .execute();
-    const affected = rows.flatMap((row) => {
-      this.stored.set(row.id, { key: row.key, modified: row.modified });
-      return affectedRows(row.key, byId.get(row.id));
-    });
-    for (let i = 0; i < affected.length; i += AFFECTED_ROWS_PER_INSERT)
-      await this.trx
-        .insertInto('affected')
-        .values(affected.slice(i, i + AFFECTED_ROWS_PER_INSERT))
-        .execute();
+    feed.records += fresh.length - replaced.length;
+    await deleteRecords(this.trx, replaced);
+    await insertRecords(this.trx, feed.id, parsed.json, fresh);
   }
 
-  private async openFeed(first: Vulnerability): Promise<number> {
-    const firstEcosystem = first.affected[0]?.ecosystem;
+  private skip(name: string, why: string): void {
+    this.result.skipped += 1;
+    if (this.result.skippedExamples.length < SKIPPED_EXAMPLES)
+      this.result.skippedExamples.push(`${name}: ${why}`);
+  }
+
+  /**
+   * One record per id. Copies of one id within a batch count as they would in two batches: the
+   * first is added (or not) against what is stored, a later newer one updates it, a later older
+   * or equal one is unchanged.
+   */
+  private latestById(records: readonly StoredRecord[]): Map<string, StoredRecord> {
+    const latest = new Map<string, StoredRecord>();
+    for (const record of records) {
+      const earlier = latest.get(record.id);
+      if (earlier === undefined) latest.set(record.id, record);
+      else if (earlier.modified < record.modified) {
+        latest.set(record.id, record);
+        this.result.updated += 1;
+      } else this.result.unchanged += 1;
+    }
+    return latest;
+  }
+
+  /**
+   * The feed's row, made if new. Its newest `modified` only grows (a record is replaced only by
+   * a newer one), so it is carried on from the row rather than read from every record.
+   */
+  private async openFeed(first: StoredRecord): Promise<FeedState> {
     this.result.feed ||=
-      firstEcosystem === undefined
+      first.firstEcosystem === undefined
         ? (first.id.split('-')[0] ?? 'unknown')
-        : ecosystemBase(firstEcosystem);
+        : ecosystemBase(first.firstEcosystem);
     const existing = await this.trx
       .selectFrom('feeds')
-      .select('id')
+      .select(['id', 'newest_modified'])
       .where('name', '=', this.result.feed)
       .executeTakeFirst();
-    const feedId =
-      existing?.id ??
-      (
-        await this.trx
-          .insertInto('feeds')
-          .values({
-            name: this.result.feed,
-            source: this.result.source,
-            record_count: 0,
-            newest_modified: null,
-            last_sync: new Date(0).toISOString(),
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-    const rows = await this.trx
-      .selectFrom('vulnerabilities')
-      .select(['key', 'id', 'modified'])
-      .where('feed_id', '=', feedId)
-      .execute();
-    for (const row of rows) this.stored.set(row.id, { key: row.key, modified: row.modified });
-    return feedId;
-  }
-
-  private async deleteRecords(keys: readonly number[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.trx.deleteFrom('affected').where('vuln_key', 'in', keys).execute();
-    await this.trx.deleteFrom('vulnerabilities').where('key', 'in', keys).execute();
+    if (existing !== undefined) {
+      const { records } = await this.trx
+        .selectFrom('vulnerabilities')
+        .select((eb) => eb.fn.countAll<number>().as('records'))
+        .where('feed_id', '=', existing.id)
+        .executeTakeFirstOrThrow();
+      return { id: existing.id, records, newestModified: existing.newest_modified };
+    }
+    const { id } = await this.trx
+      .insertInto('feeds')
+      .values({
+        name: this.result.feed,
+        source: this.result.source,
+        record_count: 0,
+        newest_modified: null,
+        last_sync: new Date(0).toISOString(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id, records: 0, newestModified: null };
   }
 
   /** Records the sync; a source with no valid record changes nothing and is an error. */
   async finish(source: string, now: Date): Promise<void> {
-    if (this.feedId === undefined)
+    if (this.feed === undefined)
       throw new DrydockError(
         'invalid-argument',
         `${source} holds no valid OSV record (${this.result.read} read, ${this.result.skipped} skipped${this.result.skippedExamples.length > 0 ? `: ${this.result.skippedExamples.join('; ')}` : ''}); nothing was imported`,
       );
-    const newest = [...this.stored.values()].reduce<string | null>(
-      (max, { modified }) => (max === null || modified > max ? modified : max),
-      null,
-    );
     await this.trx
       .updateTable('feeds')
       .set({
         source,
-        record_count: this.stored.size,
-        newest_modified: newest,
+        record_count: this.feed.records,
+        newest_modified: this.feed.newestModified,
         last_sync: now.toISOString(),
       })
-      .where('id', '=', this.feedId)
+      .where('id', '=', this.feed.id)
       .execute();
   }
 }
 
-/** One lookup row per distinct (ecosystem, name) the record affects. */
-function affectedRows(
-  key: number,
-  record: Vulnerability | undefined,
-): { vuln_key: number; ecosystem: string; name: string }[] {
-  const seen = new Set<string>();
-  return (record?.affected ?? []).flatMap(({ ecosystem, lookupName }) => {
-    const pair = `${ecosystem}\u0000${lookupName}`;
-    if (seen.has(pair)) return [];
-    seen.add(pair);
-    return [{ vuln_key: key, ecosystem, name: lookupName }];
-  });
+/*
+ * The bulk reads and writes of an import, one statement each per batch, run through the
+ * transaction's connection. A batch's rows go to SQLite as one JSON array (read with json_each)
+ * and the records' JSON as the one buffer the parser thread filled (each cut out with substr):
+ * the query builder's multi-row VALUES statements, with a parameter per value, cost more in
+ * building, compiling, binding and garbage than SQLite's own work (profile of a 300,000-record
+ * import), and the import's main thread is where it waits. This is SQLite's SQL: a PostgreSQL
+ * store would load in bulk its own way (COPY).
+ */
+
+/** The feed's stored rows among `ids`: id → key and `modified`. */
+async function selectStored(
+  trx: VulnDbWriter,
+  feedId: number,
+  ids: readonly string[],
+): Promise<Map<string, { key: number; modified: string }>> {
+  const { rows } = await trx.executeQuery<{ key: number; id: string; modified: string }>(
+    CompiledQuery.raw(
+      `select "key", "id", "modified" from "vulnerabilities"
+       where "feed_id" = ? and "id" in (select "value" from json_each(?))`,
+      [feedId, JSON.stringify(ids)],
+    ),
+  );
+  return new Map(rows.map((row) => [row.id, { key: row.key, modified: row.modified }]));
+}
+
+/** Deletes the records with these keys, and their lookup rows. */
+async function deleteRecords(trx: VulnDbWriter, keys: readonly number[]): Promise<void> {
+  if (keys.length === 0) return;
+  const list = JSON.stringify(keys);
+  await trx.executeQuery(
+    CompiledQuery.raw(
+      `delete from "affected" where "vuln_key" in (select "value" from json_each(?))`,
+      [list],
+    ),
+  );
+  await trx.executeQuery(
+    CompiledQuery.raw(
+      `delete from "vulnerabilities" where "key" in (select "value" from json_each(?))`,
+      [list],
+    ),
+  );
+}
+
+/** Inserts the records (their JSON is in `json`) and their lookup rows. */
+async function insertRecords(
+  trx: VulnDbWriter,
+  feedId: number,
+  json: Uint8Array,
+  records: readonly StoredRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  const rows = records.map((r) => [
+    r.id,
+    r.modified,
+    r.withdrawn,
+    r.jsonStart + 1,
+    r.jsonEnd - r.jsonStart,
+  ]);
+  const { rows: inserted } = await trx.executeQuery<{ key: number; id: string }>(
+    CompiledQuery.raw(
+      // substr counts bytes in a blob, from 1; the cast makes the UTF-8 bytes the text they are.
+      `insert into "vulnerabilities" ("feed_id", "id", "modified", "withdrawn", "record")
+       select ?, "value" ->> 0, "value" ->> 1, "value" ->> 2, cast(substr(?, "value" ->> 3, "value" ->> 4) as text)
+       from json_each(?)
+       returning "key", "id"`,
+      [feedId, Buffer.from(json.buffer, json.byteOffset, json.byteLength), JSON.stringify(rows)],
+    ),
+  );
+  // RETURNING gives rows in no promised order: match them by id (unique within the batch).
+  const keyOf = new Map(inserted.map((row) => [row.id, row.key]));
+  const affected = records.flatMap((r) =>
+    r.keys.map(({ ecosystem, name }) => [keyOf.get(r.id), ecosystem, name]),
+  );
+  await trx.executeQuery(
+    CompiledQuery.raw(
+      `insert into "affected" ("vuln_key", "ecosystem", "name")
+       select "value" ->> 0, "value" ->> 1, "value" ->> 2 from json_each(?)`,
+      [JSON.stringify(affected)],
+    ),
+  );
 }
 
 function errorText(error: unknown): string {

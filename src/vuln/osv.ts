@@ -68,6 +68,7 @@ function toVulnerability(record: Json, limits: OsvLimits): Vulnerability {
     id,
     aliases: stringList(record.aliases, 'aliases', limits.maxListItems),
     related: stringList(record.related, 'related', limits.maxListItems),
+    upstream: stringList(record.upstream, 'upstream', limits.maxListItems),
     modified: timestamp(record.modified, 'modified') ?? missing('modified'),
     severity: list(record.severity, 'severity', limits.maxListItems).map(severityScore),
     references: list(record.references, 'references', limits.maxListItems).map(reference),
@@ -172,6 +173,34 @@ export function lookupName(ecosystem: string, name: string): string {
   if (base === 'Maven') return name.replace(/\s+/g, '');
   if (CASE_INSENSITIVE.has(base)) return name.toLowerCase();
   return name;
+}
+
+/**
+ * The ecosystem under which an affected package is indexed and looked up: OSV's name with the
+ * parts that do not change what is affected dropped. `Ubuntu:22.04:LTS` → `Ubuntu:22.04`,
+ * `Red Hat:enterprise_linux:9::appstream` → `Red Hat:9` (other Red Hat streams, such as EUS, keep
+ * their full name and so match no image). Every other name is kept as it is.
+ */
+export function matchEcosystem(ecosystem: string): string {
+  const ubuntu = /^Ubuntu:((?:Pro:)?\d+\.\d+)(?::LTS)?$/.exec(ecosystem);
+  if (ubuntu?.[1] !== undefined) return `Ubuntu:${ubuntu[1]}`;
+  const redHat = /^Red Hat:enterprise_linux:(\d+)(?:::.*)?$/.exec(ecosystem);
+  if (redHat?.[1] !== undefined) return `Red Hat:${redHat[1]}`;
+  return ecosystem;
+}
+
+/** The distinct (match ecosystem, lookup name) pairs under which a record is indexed. */
+export function indexKeys(
+  record: Vulnerability | undefined,
+): { ecosystem: string; name: string }[] {
+  const seen = new Set<string>();
+  return (record?.affected ?? []).flatMap((affected) => {
+    const key = { ecosystem: matchEcosystem(affected.ecosystem), name: affected.lookupName };
+    const pair = `${key.ecosystem}\u0000${key.name}`;
+    if (seen.has(pair)) return [];
+    seen.add(pair);
+    return [key];
+  });
 }
 
 /** `Debian:12` → `Debian`; `npm` → `npm`. */

@@ -6,7 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mutate } from '../../test/harness/mutate.js';
 import { seededRandom } from '../../test/harness/random.js';
 import { ZipError } from '../util/zip.js';
-import { readZipFile, type ZipFileLimits } from './zip-file.js';
+import {
+  BATCH_INFLATED_BYTES,
+  inflateMember,
+  readZipFile,
+  type ZipFileLimits,
+} from './zip-file.js';
 
 const work = mkdtempSync(join(tmpdir(), 'drydock-zipfile-'));
 afterAll(() => {
@@ -29,8 +34,9 @@ async function members(
   limits: Partial<ZipFileLimits> = {},
 ): Promise<string[]> {
   const out: string[] = [];
-  for await (const m of readZipFile(file, { ...limits, maxEntryBytes }))
-    out.push('content' in m ? `${m.name}:${m.content.length}` : `${m.name}:oversized`);
+  for await (const batch of readZipFile(file, { ...limits, maxEntryBytes }))
+    for (const m of batch)
+      out.push('data' in m ? `${m.name}:${inflateMember(m).length}` : `${m.name}:oversized`);
   return out;
 }
 
@@ -47,6 +53,35 @@ describe('readZipFile', () => {
       'a.json:10',
       'b.json:oversized',
       'big.json:oversized',
+    ]);
+  });
+
+  it('hands members out a read window at a time, cut where they inflate past the batch bound', async () => {
+    const dir = join(work, 'batches');
+    execFileSync('mkdir', ['-p', dir]);
+    const zeros = Buffer.alloc(5 * 1024 ** 2);
+    const names = ['z1.json', 'z2.json', 'z3.json', 'z4.json', 'z5.json'];
+    for (const name of names) writeFileSync(join(dir, name), zeros);
+    const random = seededRandom(7);
+    const noise = Buffer.from(Array.from({ length: 5 * 1024 ** 2 }, () => random(256)));
+    writeFileSync(join(dir, 'noise.bin'), noise);
+    writeFileSync(join(dir, 'last.json'), '{}');
+    // Zeros deflate to a few KB: all five fit in one read window, 25 MiB once inflated. Noise does
+    // not compress: bigger than the window, it comes alone, and so does the member after it.
+    execFileSync('zip', ['-q', '-X', join(work, 'batches.zip'), '-@'], {
+      cwd: dir,
+      input: [...names, 'noise.bin', 'last.json'].join('\n'),
+    });
+    expect(3 * zeros.length).toBeLessThanOrEqual(BATCH_INFLATED_BYTES);
+    expect(4 * zeros.length).toBeGreaterThan(BATCH_INFLATED_BYTES);
+    const batches: string[][] = [];
+    for await (const batch of readZipFile(join(work, 'batches.zip')))
+      batches.push(batch.map((m) => m.name));
+    expect(batches).toEqual([
+      ['z1.json', 'z2.json', 'z3.json'],
+      ['z4.json', 'z5.json'],
+      ['noise.bin'],
+      ['last.json'],
     ]);
   });
 
