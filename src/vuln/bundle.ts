@@ -20,10 +20,14 @@ import { openVulnDb, type VulnDb } from './db.js';
 export const MAX_BUNDLE_BYTES = 16 * 1024 ** 3;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** Every table a bundle carries, parents first (the order they are filled in). */
 const TABLES = {
   feeds: 'id, name, source, record_count, newest_modified, last_sync',
   vulnerabilities: 'key, feed_id, id, modified, withdrawn, record',
   affected: 'vuln_key, ecosystem, name',
+  known_exploited: 'cve_id, date_added, due_date, known_ransomware_use',
+  exploit_predictions: 'cve_id, score, percentile, date',
+  nvd_cvss: 'cve_id, last_modified, scores',
 } as const;
 
 export async function exportBundle(db: VulnDb, file: string): Promise<void> {
@@ -145,7 +149,7 @@ async function checkBundle(file: string, unpacked: string): Promise<void> {
 
 async function copyFromBundle(db: VulnDb): Promise<BundleResult> {
   return db.transaction().execute(async (trx) => {
-    for (const table of ['affected', 'vulnerabilities', 'feeds'] as const)
+    for (const table of Object.keys(TABLES).reverse())
       await sql`DELETE FROM main.${sql.table(table)}`.execute(trx);
     for (const [table, columns] of Object.entries(TABLES))
       await sql`INSERT INTO main.${sql.table(table)} (${sql.raw(columns)}) SELECT ${sql.raw(columns)} FROM bundle.${sql.table(table)}`.execute(

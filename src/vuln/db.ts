@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect, type Generated, type Transaction } from 'kysely';
 import { DrydockError, type Vulnerability } from '../model/index.js';
+import { indexKeys } from './osv.js';
 
 export interface VulnDbSchema {
   schema_version: { version: number };
@@ -32,7 +33,31 @@ export interface VulnDbSchema {
     record: string;
   };
   affected: { vuln_key: number; ecosystem: string; name: string };
+  /** CISA KEV: the CVEs exploited in the wild (src/vuln/enrich/kev.ts). */
+  known_exploited: {
+    cve_id: string;
+    date_added: string;
+    due_date: string | null;
+    /** 1 `Known`, 0 `Unknown` (not confirmed), null when the catalogue does not say. */
+    known_ransomware_use: number | null;
+  };
+  /** FIRST EPSS: each CVE's probability of exploitation in the next 30 days, and its percentile. */
+  exploit_predictions: { cve_id: string; score: number; percentile: number; date: string };
+  /** NVD's CVSS scores per CVE, as of its record's `lastModified` (src/vuln/enrich/nvd.ts). */
+  nvd_cvss: {
+    cve_id: string;
+    last_modified: string;
+    /** CvssScore[] without `source` (always NVD), as JSON. */
+    scores: string;
+  };
 }
+
+/** The table holding each enrichment feed's records (keyed by CVE id), by the feed's name. */
+export const ENRICHMENT_TABLES = {
+  kev: 'known_exploited',
+  epss: 'exploit_predictions',
+  nvd: 'nvd_cvss',
+} as const satisfies Record<string, keyof VulnDbSchema>;
 
 export type VulnDb = Kysely<VulnDbSchema>;
 export type VulnDbWriter = Transaction<VulnDbSchema>;
@@ -74,6 +99,41 @@ const migrations: ((db: VulnDbWriter) => Promise<void>)[] = [
       .execute();
     await db.schema.createIndex('affected_vuln').on('affected').column('vuln_key').execute();
   },
+  // Version 2 indexes by match ecosystem (`Ubuntu:22.04:LTS` → `Ubuntu:22.04`): re-derived.
+  async (db) => {
+    const records = await db.selectFrom('vulnerabilities').select(['key', 'record']).execute();
+    await db.deleteFrom('affected').execute();
+    for (const { key, record } of records) {
+      const rows = indexKeys(JSON.parse(record) as Vulnerability).map((k) => ({
+        vuln_key: key,
+        ...k,
+      }));
+      if (rows.length > 0) await db.insertInto('affected').values(rows).execute();
+    }
+  },
+  // Version 3 adds the enrichment feeds (CISA KEV, FIRST EPSS, NVD CVSS), keyed by CVE id.
+  async (db) => {
+    await db.schema
+      .createTable('known_exploited')
+      .addColumn('cve_id', 'text', (c) => c.primaryKey())
+      .addColumn('date_added', 'text', (c) => c.notNull())
+      .addColumn('due_date', 'text')
+      .addColumn('known_ransomware_use', 'integer')
+      .execute();
+    await db.schema
+      .createTable('exploit_predictions')
+      .addColumn('cve_id', 'text', (c) => c.primaryKey())
+      .addColumn('score', 'real', (c) => c.notNull())
+      .addColumn('percentile', 'real', (c) => c.notNull())
+      .addColumn('date', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('nvd_cvss')
+      .addColumn('cve_id', 'text', (c) => c.primaryKey())
+      .addColumn('last_modified', 'text', (c) => c.notNull())
+      .addColumn('scores', 'text', (c) => c.notNull())
+      .execute();
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
@@ -84,6 +144,14 @@ export async function openVulnDb(file: string): Promise<VulnDb> {
   let database: Database.Database;
   try {
     database = new Database(file);
+    // New files only (an existing file keeps its page size): records are a few KB of JSON, and
+    // 4 KiB pages (the default) hold one each with a third left empty; 16 KiB pages make the file
+    // 15% smaller and a feed import spend half the system time writing it.
+    database.pragma('page_size = 16384');
+    // 16 MiB of page cache, not 2: an import inserts lookup rows all over the (ecosystem, name)
+    // index, which then stays in memory instead of being written and read back page by page
+    // (300,000 records: 1.2 s less CPU).
+    database.pragma('cache_size = -16384');
     // A database from a bundle is untrusted: no triggers or views may call functions.
     database.pragma('trusted_schema = OFF');
     database.pragma('foreign_keys = ON');
@@ -169,10 +237,11 @@ export async function feedStatus(db: VulnDb): Promise<FeedStatus[]> {
     .groupBy(['vulnerabilities.feed_id', 'affected.ecosystem'])
     .orderBy('affected.ecosystem')
     .execute();
+  const enrichment = await enrichmentRecordCounts(db);
   return feeds.map((feed) => ({
     feed: feed.name,
     source: feed.source,
-    records: feed.records,
+    records: enrichment.get(feed.name) ?? feed.records,
     withdrawn: feed.withdrawn,
     ...(feed.newest_modified === null ? {} : { newestModified: feed.newest_modified }),
     lastSync: feed.last_sync,
@@ -180,6 +249,20 @@ export async function feedStatus(db: VulnDb): Promise<FeedStatus[]> {
       groups.filter((g) => g.feed_id === feed.id).map((g) => [g.ecosystem, g.records]),
     ),
   }));
+}
+
+/** Records per enrichment feed: they live in tables of their own, not in `vulnerabilities`. */
+async function enrichmentRecordCounts(db: VulnDb): Promise<Map<string, number>> {
+  const counts = await Promise.all(
+    Object.entries(ENRICHMENT_TABLES).map(async ([feed, table]) => {
+      const row = await db
+        .selectFrom(table)
+        .select(({ fn }) => fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return [feed, row.n] as const;
+    }),
+  );
+  return new Map(counts);
 }
 
 /**
