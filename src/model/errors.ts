@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'limit-exceeded'
   | 'unsupported'
   | 'config-error'
-  | 'timeout';
+  | 'timeout'
+  /** A gate (`scan --fail-on`) judged the image: not an error of drydock's, but exit 1. */
+  | 'gate-failed';
 
 export class DrydockError extends Error {
   constructor(
