@@ -64,7 +64,8 @@ function secondsArgument(value: string): number {
   return seconds;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
+/** Commander's accumulator for a repeatable option. */
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 

@@ -3,8 +3,9 @@
  * (`drydock: <message>` on stderr, never a stack trace), 2 a usage error.
  */
 import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 import { CommanderError, type Command } from 'commander';
-import { isDrydockError } from '../model/index.js';
+import { DrydockError, isDrydockError } from '../model/index.js';
 import { oneLine, printable } from '../util/text.js';
 
 export const EXIT_OK = 0;
@@ -72,15 +73,22 @@ const WRITE_BATCH = 64 * 1024;
 
 /** Writes to stdout with backpressure, so a huge listing never sits in memory whole. */
 export async function writeStdout(chunks: Iterable<string>): Promise<void> {
+  await writeBatched(chunks, writeChunk);
+}
+
+async function writeBatched(
+  chunks: Iterable<string>,
+  write: (text: string) => Promise<unknown>,
+): Promise<void> {
   let batch = '';
   for (const chunk of chunks) {
     batch += chunk;
     if (batch.length >= WRITE_BATCH) {
-      await writeChunk(batch);
+      await write(batch);
       batch = '';
     }
   }
-  if (batch !== '') await writeChunk(batch);
+  if (batch !== '') await write(batch);
 }
 
 async function writeChunk(text: string): Promise<void> {
@@ -98,4 +106,26 @@ export function handleStdoutErrors(io: CliIo = defaultIo): void {
     }
     process.exit(error.code === 'EPIPE' ? EXIT_OK : EXIT_ERROR);
   });
+}
+
+/** Writes `chunks` to `file` (`--file`), or to standard output when there is none. */
+export async function writeOutput(
+  file: string | undefined,
+  chunks: Iterable<string>,
+): Promise<void> {
+  await (file === undefined ? writeStdout(chunks) : writeFileChunks(file, chunks));
+}
+
+async function writeFileChunks(file: string, chunks: Iterable<string>): Promise<void> {
+  const handle = await open(file, 'w').catch((e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new DrydockError('invalid-argument', `--file ${file} cannot be written (${code})`, {
+      cause: e,
+    });
+  });
+  try {
+    await writeBatched(chunks, (text) => handle.write(text));
+  } finally {
+    await handle.close();
+  }
 }

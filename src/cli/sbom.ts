@@ -3,7 +3,6 @@
  * 2.3; `drydock sbom --from FILE` reads a CycloneDX or SPDX JSON SBOM made elsewhere and prints it
  * in any of those formats.
  */
-import { open } from 'node:fs/promises';
 import { Command } from 'commander';
 import { DrydockError } from '../model/index.js';
 import { SBOM_FORMATS, sbomFormat } from '../report/sbom/formats.js';
@@ -21,7 +20,7 @@ import {
   version,
   type CommonOptions,
 } from './common-options.js';
-import { writeStdout } from './run.js';
+import { writeOutput } from './run.js';
 
 interface SbomOptions extends Omit<CommonOptions, 'output'> {
   output: string;
@@ -64,9 +63,7 @@ export function sbomCommand(): Command {
       version: version(),
       timestamp: new Date(),
     });
-    await (options.file === undefined
-      ? writeStdout(chunks)
-      : writeFileChunks(options.file, chunks));
+    await writeOutput(options.file, chunks);
   });
 }
 
@@ -101,29 +98,4 @@ function commaList(value: string, previous: string[] = []): string[] {
       .map((name) => name.trim())
       .filter((name) => name !== ''),
   ];
-}
-
-/** Bytes buffered before a write: one write per package would be slow, one per document too big. */
-const WRITE_BATCH = 64 * 1024;
-
-async function writeFileChunks(file: string, chunks: Iterable<string>): Promise<void> {
-  const handle = await open(file, 'w').catch((e: unknown) => {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new DrydockError('invalid-argument', `--file ${file} cannot be written (${code})`, {
-      cause: e,
-    });
-  });
-  try {
-    let batch = '';
-    for (const chunk of chunks) {
-      batch += chunk;
-      if (batch.length >= WRITE_BATCH) {
-        await handle.write(batch);
-        batch = '';
-      }
-    }
-    if (batch !== '') await handle.write(batch);
-  } finally {
-    await handle.close();
-  }
 }

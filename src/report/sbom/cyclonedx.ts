@@ -8,12 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as CycloneDX from '@cyclonedx/cyclonedx-library';
-import type { Distro, FileEntry, Package } from '../../model/index.js';
+import { type Distro, type FileEntry, type Package, OS_PACKAGE_TYPES } from '../../model/index.js';
 import { cyclonedxLibrary } from './cyclonedx-library.js';
 import { classifyLicense } from './licenses.js';
 import {
   imagePurl,
-  OS_PACKAGE_TYPES,
   PROPERTY,
   type SbomFormat,
   type SbomInput,
@@ -27,15 +26,20 @@ export const cyclonedxFormat: SbomFormat = {
   manyImages: false,
   showsSecrets: false,
   *render(inputs, tool) {
-    const { Serialize, Spec } = cyclonedxLibrary();
     const input = inputs[0];
     if (input === undefined) return;
-    const serializer = new Serialize.JsonSerializer(
-      new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6),
-    );
-    yield `${serializer.serialize(buildBom(input, tool), { sortLists: false, space: 2 })}\n`;
+    yield serializeBom(buildBom(input, tool));
   },
 };
+
+/** The document as CycloneDX 1.6 JSON, its lists in the order they were built. */
+export function serializeBom(bom: CycloneDX.Models.Bom): string {
+  const { Serialize, Spec } = cyclonedxLibrary();
+  const serializer = new Serialize.JsonSerializer(
+    new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6),
+  );
+  return `${serializer.serialize(bom, { sortLists: false, space: 2 })}\n`;
+}
 
 export function buildBom(input: SbomInput, tool: ToolInfo): CycloneDX.Models.Bom {
   const { Enums, Models } = cyclonedxLibrary();
