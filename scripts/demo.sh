@@ -18,3 +18,13 @@ echo
 echo '$ drydock sbom oci-dir:.demo/image:demo -o json   (secrets found, redacted)'
 node bin/drydock.js sbom oci-dir:.demo/image:demo -o json -q | node -e \
   'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(JSON.stringify(d.secrets, null, 2))'
+echo
+echo '$ drydock db import examples/demo-image/osv   (real OSV records shipped in the repo: offline)'
+rm -f .demo/vulndb.sqlite
+node bin/drydock.js db import examples/demo-image/osv --db-file .demo/vulndb.sqlite
+echo
+echo '$ drydock scan oci-dir:.demo/image:demo'
+node bin/drydock.js scan oci-dir:.demo/image:demo --db-file .demo/vulndb.sqlite
+echo
+echo '$ drydock evaluate oci-dir:.demo/image:demo --detail   (the shipped policy bundle: port 22 is a STOP)'
+node bin/drydock.js evaluate oci-dir:.demo/image:demo --detail --db-file .demo/vulndb.sqlite || echo "(exit code $?: the image fails the policy)"
