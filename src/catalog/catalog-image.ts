@@ -2,8 +2,8 @@
  * Runs the content analysis of one image: the distribution first (catalogers use it), then every
  * selected package cataloger, secrets and retained files; then ids, duplicates and ownership.
  */
-import { DrydockError } from '../model/index.js';
-import type { FileCollector, ImageContent, Package, PackageType } from '../model/index.js';
+import { DrydockError, OS_PACKAGE_TYPES } from '../model/index.js';
+import type { FileCollector, ImageContent, Package } from '../model/index.js';
 import type { FileTree } from '../source/squash.js';
 import { packageId, type CatalogContext, type Cataloger, type FoundPackage } from './cataloger.js';
 import { CATALOGERS } from './catalogers.js';
@@ -118,8 +118,6 @@ function linkOwners(packages: Package[]): Package[] {
   }
   return packages;
 }
-
-const OS_PACKAGE_TYPES: ReadonlySet<PackageType> = new Set(['dpkg', 'apk', 'rpm']);
 
 function isOsPackage(pkg: Package): boolean {
   return OS_PACKAGE_TYPES.has(pkg.type);

@@ -16,7 +16,11 @@ export interface Distro {
   source: string;
 }
 
-export type PackageType = 'dpkg' | 'apk' | 'rpm' | 'npm' | 'python' | 'gem' | 'java' | 'go';
+export const PACKAGE_TYPES = ['dpkg', 'apk', 'rpm', 'npm', 'python', 'gem', 'java', 'go'] as const;
+export type PackageType = (typeof PACKAGE_TYPES)[number];
+
+/** The package types whose database is the distribution's. */
+export const OS_PACKAGE_TYPES: ReadonlySet<string> = new Set<PackageType>(['dpkg', 'apk', 'rpm']);
 
 /** Where a package was found: a file of the squashed tree and the layer that wrote it. */
 export interface PackageLocation {

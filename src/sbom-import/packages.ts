@@ -10,6 +10,7 @@ import {
   type Package,
   type PackageLocation,
   type PackageType,
+  PACKAGE_TYPES,
 } from '../model/index.js';
 import { PROPERTY } from '../report/sbom/sbom-format.js';
 import type { ReadContext } from './fields.js';
@@ -30,17 +31,6 @@ export interface PackageRecord {
   /** The ref of the package that installed this one, when the document says so. */
   ownerRef?: string;
 }
-
-const PACKAGE_TYPES: readonly PackageType[] = [
-  'dpkg',
-  'apk',
-  'rpm',
-  'npm',
-  'python',
-  'gem',
-  'java',
-  'go',
-];
 
 const PURL_TYPES: Readonly<Record<string, PackageType>> = {
   deb: 'dpkg',

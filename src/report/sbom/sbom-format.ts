@@ -3,13 +3,7 @@
  * file exporting one `SbomFormat`, listed once in `formats.ts`.
  */
 import { purl } from '../../catalog/identifiers.js';
-import type {
-  FileEntry,
-  ImageAnalysis,
-  ImageContent,
-  ImageMetadata,
-  PackageType,
-} from '../../model/index.js';
+import type { FileEntry, ImageAnalysis, ImageContent, ImageMetadata } from '../../model/index.js';
 import { formatPlatform } from '../../source/platform.js';
 
 /** What a document describes: the image as the user named it, and its digest when known. */
@@ -79,9 +73,6 @@ export function imagePurl(input: SbomInput): string | undefined {
     qualifiers: { repository_url: repositoryUrl, arch: metadata.architecture, tag: metadata.tag },
   });
 }
-
-/** The package types whose database is the distribution's (they belong to the OS component). */
-export const OS_PACKAGE_TYPES: ReadonlySet<PackageType> = new Set(['dpkg', 'apk', 'rpm']);
 
 /**
  * Names of the facts the standards have no field for, kept as CycloneDX properties (and read back

@@ -6,15 +6,9 @@
  * license names that are not SPDX ids carried as LicenseRefs.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Distro, Package } from '../../model/index.js';
+import { type Distro, type Package, OS_PACKAGE_TYPES } from '../../model/index.js';
 import { classifyLicense, licenseRef } from './licenses.js';
-import {
-  imagePurl,
-  OS_PACKAGE_TYPES,
-  type SbomFormat,
-  type SbomInput,
-  type ToolInfo,
-} from './sbom-format.js';
+import { imagePurl, type SbomFormat, type SbomInput, type ToolInfo } from './sbom-format.js';
 
 const DOCUMENT_ID = 'SPDXRef-DOCUMENT';
 const IMAGE_ID = 'SPDXRef-DocumentRoot-Image';
