@@ -3,10 +3,12 @@ import { Command } from 'commander';
 import { version } from './common-options.js';
 import { contentCommand } from './content.js';
 import { dbCommand } from './db.js';
+import { evaluateCommand } from './evaluate.js';
 import { filesCommand } from './files.js';
 import { inspectCommand } from './inspect.js';
 import { handleStdoutErrors, runCli } from './run.js';
 import { sbomCommand } from './sbom.js';
+import { scanCommand } from './scan.js';
 
 const program = new Command('drydock')
   .description('Inspect container images and gate them on policy')
@@ -14,6 +16,8 @@ const program = new Command('drydock')
   .addCommand(inspectCommand())
   .addCommand(filesCommand())
   .addCommand(sbomCommand())
+  .addCommand(scanCommand())
+  .addCommand(evaluateCommand())
   .addCommand(contentCommand())
   .addCommand(dbCommand());
 

@@ -7,3 +7,4 @@ export * from './analysis.js';
 export * from './limits.js';
 export * from './errors.js';
 export * from './vulnerability.js';
+export * from './policy.js';

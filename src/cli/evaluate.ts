@@ -1,0 +1,221 @@
+/**
+ * `drydock evaluate SOURCE`: the image judged by an Anchore policy bundle, printed as
+ * `anchore-cli evaluate check` prints it (`-o table`) or as Anchore Engine's check response
+ * (`-o json`). Exit 0 when the image passes, 1 when it fails, 2 when it could not be evaluated
+ * (usage, a bad bundle, an image that cannot be read): a CI gate can tell "no" from "could not say".
+ * The policy engine (every gate) loads only when the command runs, not with every drydock command.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Command } from 'commander';
+import { parseSourceSpec } from '../analyzer/open-source.js';
+import {
+  DrydockError,
+  isDrydockError,
+  type ImageAnalysis,
+  type ImageReference,
+  type PolicyBundle,
+} from '../model/index.js';
+import type { PolicyInput } from '../policy/gate.js';
+import { formatReference, parseReference } from '../reference/reference.js';
+import { POLICY_FORMATS, policyFormat } from '../report/policy/formats.js';
+import { gapSummary } from '../report/policy/policy-format.js';
+import { oneLine, printable } from '../util/text.js';
+import {
+  addCommonOptions,
+  analyzeForCli,
+  collect,
+  SOURCE_HELP,
+  type CommonOptions,
+} from './common-options.js';
+import { writeStdout } from './run.js';
+import { applyVexFiles, matchWithDb, warnAboutData } from './scan.js';
+
+interface EvaluateOptions extends Omit<CommonOptions, 'output'> {
+  output: string;
+  policy?: string;
+  policyId?: string;
+  tag?: string;
+  base?: string;
+  detail?: boolean;
+  dbFile?: string;
+  vex?: string[];
+}
+
+/** Real bundles are kilobytes; a big allowlist stays far below this. */
+const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
+/** Docker's tag grammar, for the tag part of a local image's name. */
+const TAG = /^\w[\w.-]{0,127}$/;
+
+export function evaluateCommand(): Command {
+  const command = new Command('evaluate')
+    .description('judge an image by an Anchore policy bundle (exit 0 pass, 1 fail, 2 error)')
+    .argument('<source>', SOURCE_HELP)
+    .option(
+      '--policy <file>',
+      'the policy bundle, Anchore JSON (default: the bundle drydock ships)',
+    )
+    .option('--policy-id <id>', 'evaluate this policy of the bundle, not the one its mappings pick')
+    .option(
+      '--tag <tag>',
+      "the tag mappings match (default: the image's reference; localhost/<name> for local sources)",
+    )
+    .option('--base <source>', 'the base image, for triggers that compare the image with it')
+    .option('--detail', 'show every fired trigger, not only the verdict')
+    .option(
+      '--vex <file>',
+      'an OpenVEX or CycloneDX VEX document: not_affected/fixed statements suppress findings (repeatable)',
+      collect,
+    )
+    .option('--db-file <file>', 'the vulnerability database (default: <cache dir>/vulndb.sqlite)');
+  return addCommonOptions(
+    command,
+    POLICY_FORMATS.map((format) => format.name),
+  ).action(async (source: string, options: EvaluateOptions, self: Command) => {
+    try {
+      await evaluate(source, options, self);
+    } catch (error) {
+      // A gate failure is exit 1; anything else that stopped the evaluation is exit 2.
+      if (isDrydockError(error) && error.code !== 'gate-failed')
+        self.error(`drydock: ${printable(oneLine(error.message))}`, { exitCode: 2 });
+      throw error;
+    }
+  });
+}
+
+async function evaluate(source: string, options: EvaluateOptions, self: Command): Promise<void> {
+  const format = policyFormat(options.output);
+  if (format === undefined)
+    throw new DrydockError('invalid-argument', `unknown output format ${options.output}`);
+  if (options.platform === 'all')
+    throw new DrydockError(
+      'invalid-argument',
+      'evaluate one image at a time; pick it with --platform os/arch',
+    );
+  const bundle = await readBundle(options.policy);
+  const input = await policyInput(
+    source,
+    tagReference(options.tag ?? defaultTag(source)),
+    options,
+    self,
+  );
+  if (usesGate(bundle, 'vulnerabilities')) warnAboutData(input.match, options.quiet === true);
+  // The base is never matched against mappings: it may be named by digest alone.
+  if (options.base !== undefined)
+    input.base = await policyInput(
+      options.base,
+      parseReference(defaultTag(options.base)),
+      options,
+      self,
+    );
+  const { evaluatePolicy } = await import('../policy/evaluate.js');
+  const evaluation = evaluatePolicy(
+    bundle,
+    input,
+    options.policyId === undefined ? {} : { policyId: options.policyId },
+  );
+  const report = {
+    evaluation,
+    bundle,
+    detail: options.detail === true,
+  };
+  await writeStdout(format.render(report));
+  if (evaluation.status === 'fail')
+    throw new DrydockError(
+      'gate-failed',
+      `${printable(evaluation.tag)} fails policy bundle ${printable(evaluation.bundleId)} (${evaluation.finalActionReason}): ${gapSummary(evaluation)}`,
+    );
+}
+
+/** The bundle `--policy` names, or the one drydock ships; refused whole when malformed. */
+async function readBundle(file: string | undefined): Promise<PolicyBundle> {
+  const { parseBundle, validateBundle } = await import('../policy/bundle.js');
+  if (file === undefined) {
+    const shipped = await import('../policy/default-bundle.json', { with: { type: 'json' } });
+    return validateBundle(shipped.default, 'drydock-default-bundle (shipped)');
+  }
+  const info = await stat(file).catch((e: unknown) => {
+    throw new DrydockError(
+      'not-found',
+      `--policy ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      { cause: e },
+    );
+  });
+  if (!info.isFile()) throw new DrydockError('invalid-argument', `--policy ${file} is not a file`);
+  if (info.size > MAX_BUNDLE_BYTES)
+    throw new DrydockError(
+      'invalid-argument',
+      `--policy ${file} is larger than ${MAX_BUNDLE_BYTES} bytes; is it a policy bundle?`,
+    );
+  return parseBundle(await readFile(file, 'utf8'), file);
+}
+
+/** One image analysed and matched, as the gates read it, evaluated as `ref`. */
+async function policyInput(
+  source: string,
+  ref: ImageReference,
+  options: EvaluateOptions,
+  self: Command,
+): Promise<PolicyInput> {
+  const [analysis] = await analyzeForCli(source, options, self, {});
+  if (analysis === undefined)
+    throw new DrydockError('not-found', `${source}: no image to evaluate`);
+  const content = analysis.content ?? { packages: [], secrets: [], retainedFiles: [] };
+  const matched = await matchWithDb(content, options);
+  const { kept, suppressed } = await applyVexFiles(
+    matched.findings,
+    analysis.metadata,
+    options.vex ?? [],
+  );
+  for (const finding of suppressed)
+    process.stderr.write(
+      `drydock: VEX: ${printable(finding.id)} in ${printable(finding.package.name)} is ${finding.vex?.status ?? ''} (${printable(finding.vex?.document ?? '')} ${finding.vex?.statement ?? ''}): not evaluated\n`,
+    );
+  const match = { ...matched, findings: kept };
+  return {
+    metadata: evaluatedAs(analysis, ref),
+    files: analysis.files,
+    content,
+    match,
+    tag: formatReference(ref),
+    now: new Date(),
+  };
+}
+
+/** The reference a tag names, normalised as Docker does; mappings need a tag, not a digest. */
+function tagReference(tag: string): ImageReference {
+  const ref = parseReference(tag);
+  if (ref.tag === undefined)
+    throw new DrydockError(
+      'invalid-argument',
+      `${tag} names an image by digest only; give --tag REPOSITORY:TAG for the policy mappings to match`,
+    );
+  return { registry: ref.registry, repository: ref.repository, tag: ref.tag };
+}
+
+/** Mappings match the image by these parts, so they are the evaluated tag's. */
+function evaluatedAs(analysis: ImageAnalysis, ref: ImageReference): ImageAnalysis['metadata'] {
+  return { ...analysis.metadata, registry: ref.registry, repository: ref.repository, tag: ref.tag };
+}
+
+/**
+ * The tag an image is evaluated as without `--tag`: a registry image's own reference; an archive's
+ * `repo:tag` selector; else `localhost/<file or directory name>`, tagged with an OCI layout's
+ * selector when it is a tag (`oci-dir:./app:1.0` is `localhost/app:1.0`), or `latest`.
+ */
+function defaultTag(source: string): string {
+  const spec = parseSourceSpec(source);
+  if (spec.kind === 'registry') return spec.reference;
+  const selector = 'selector' in spec ? spec.selector : undefined;
+  if (selector !== undefined && /[:/]/.test(selector)) return selector;
+  const name = basename(spec.path)
+    .toLowerCase()
+    .replace(/\.(tar|tgz|tar\.gz)$/, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const tag = selector !== undefined && TAG.test(selector) ? selector : 'latest';
+  return `localhost/${name === '' ? 'image' : name}:${tag}`;
+}
+
+const usesGate = (bundle: PolicyBundle, gate: string): boolean =>
+  bundle.policies.some((policy) => policy.rules.some((rule) => rule.gate === gate));
