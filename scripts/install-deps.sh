@@ -12,8 +12,10 @@ apt_packages=(
   libcommons-lang3-java golang-go unzip openjdk-17-jdk-headless
   # the benchmark: zip builds its war, time measures peak memory
   zip time
-  # oracles for the version schemes
-  python3-packaging libmaven3-core-java libdpkg-perl
+  # oracles for the version schemes, and for CVSS v2/v3 scores
+  python3-packaging libmaven3-core-java libdpkg-perl ruby-cvss-suite
+  # the evaluate report checks: the seeds' jq filter, anchore-cli's table library
+  jq python3-prettytable
 )
 missing=()
 for p in "${apt_packages[@]}"; do
