@@ -50,6 +50,11 @@ export interface WhitelistItem {
   /** RFC 3339; the item stops applying after it. */
   expires_on?: string;
   reason?: string;
+  /**
+   * drydock's narrowing (Anchore has none): the item applies only to firings about a package
+   * whose PURL matches `package`, or about a path matching `path` (`*` globs in both).
+   */
+  scope?: { package?: string; path?: string };
 }
 
 /** Which image a mapping, whitelisted or blacklisted entry names; `*` globs in every part. */

@@ -227,6 +227,16 @@ class Reader {
       else item.expires_on = expires;
     }
     this.optional(item, 'reason', json.reason, `${where}.reason`);
+    if (json.scope !== undefined) {
+      const scope = this.object(json.scope, `${where}.scope`);
+      if (scope !== undefined) {
+        item.scope = {};
+        this.optional(item.scope, 'package', scope.package, `${where}.scope.package`);
+        this.optional(item.scope, 'path', scope.path, `${where}.scope.path`);
+        if (Object.keys(item.scope).length === 0)
+          this.problems.push(`${where}.scope names neither a package nor a path`);
+      }
+    }
     return item;
   }
 

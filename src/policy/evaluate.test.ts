@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoImageSpec } from '../../examples/demo-image/spec.js';
 import type { PolicyBundle } from '../model/index.js';
@@ -151,4 +152,69 @@ describe('evaluatePolicy', () => {
       /no mapping of policy bundle bundle-1 matches registry.example:5000\/team\/demo:1.0/,
     );
   });
+});
+
+describe('allowlist scope', () => {
+  it('narrows an item to the packages or paths it names', async () => {
+    const records = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'vuln-corpus', 'osv');
+    const matched = await policyInputFor(demoImageSpec, { records });
+    const scoped = (scope: Record<string, string>) =>
+      validateBundle(
+        {
+          id: 'scoped',
+          version: '1_0',
+          policies: [
+            {
+              id: 'vulns',
+              version: '1_0',
+              rules: [
+                {
+                  id: 'any',
+                  gate: 'vulnerabilities',
+                  trigger: 'package',
+                  action: 'STOP',
+                  params: [
+                    { name: 'package_type', value: 'all' },
+                    { name: 'severity_comparison', value: '>=' },
+                    { name: 'severity', value: 'unknown' },
+                  ],
+                },
+              ],
+            },
+          ],
+          whitelists: [
+            {
+              id: 'w',
+              version: '1_0',
+              items: [{ id: 'scoped', gate: 'vulnerabilities', trigger_id: '*', scope }],
+            },
+          ],
+          mappings: [
+            {
+              registry: '*',
+              repository: '*',
+              image: { type: 'tag', value: '*' },
+              policy_id: 'vulns',
+              whitelist_ids: ['w'],
+            },
+          ],
+        },
+        'scoped bundle',
+      );
+    const allowed = (scope: Record<string, string>) =>
+      evaluatePolicy(scoped(scope), matched)
+        .rows.filter((row) => row.whitelisted !== undefined)
+        .map((row) => row.triggerId)
+        .sort();
+    expect(allowed({ package: 'pkg:npm/express@*' })).toEqual([
+      'GHSA-qw6h-vgh9-j6wx+express',
+      'GHSA-rv95-896h-c2vc+express',
+    ]);
+    expect(allowed({ path: '/var/lib/dpkg/*' })).toEqual([
+      'CVE-2024-2961+libc6',
+      'DSA-5678-1+libc6',
+    ]);
+    expect(allowed({ package: 'pkg:npm/lodash@*' })).toEqual([]);
+    expect(() => scoped({})).toThrow(/scope names neither a package nor a path/);
+  }, 60_000);
 });

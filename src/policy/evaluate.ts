@@ -14,8 +14,9 @@ import {
   type PolicyMapping,
   type PolicyResultRow,
   type Whitelist,
+  type WhitelistItem,
 } from '../model/index.js';
-import type { PolicyInput } from './gate.js';
+import type { FiredSubject, PolicyInput } from './gate.js';
 import { gateNamed, triggerNamed } from './gates.js';
 import { TriggerParams } from './params.js';
 
@@ -42,8 +43,9 @@ export function evaluatePolicy(
   const mapping = bundle.mappings.find((m) => selects(m, image));
   const policies = selectedPolicies(bundle, mapping, options, input.tag);
   const whitelists = bundle.whitelists.filter((w) => mapping?.whitelist_ids.includes(w.id));
-  const rows = policies.flatMap((policy) => policyRows(policy, input));
-  for (const row of rows) allowlist(row, whitelists, input.now);
+  const subjects = new Map<PolicyResultRow, FiredSubject>();
+  const rows = policies.flatMap((policy) => policyRows(policy, input, subjects));
+  for (const row of rows) allowlist(row, subjects.get(row), whitelists, input.now);
   const live = rows.filter((row) => row.whitelisted === undefined);
   const stops = live.filter((row) => row.action === 'STOP');
   const warns = live.filter((row) => row.action === 'WARN');
@@ -146,7 +148,11 @@ function selectedPolicies(
   });
 }
 
-function policyRows(policy: Policy, input: PolicyInput): PolicyResultRow[] {
+function policyRows(
+  policy: Policy,
+  input: PolicyInput,
+  subjects: Map<PolicyResultRow, FiredSubject>,
+): PolicyResultRow[] {
   return policy.rules.flatMap((rule) => {
     const gate = gateNamed(rule.gate);
     const trigger = gate === undefined ? undefined : triggerNamed(gate, rule.trigger);
@@ -167,22 +173,40 @@ function policyRows(policy: Policy, input: PolicyInput): PolicyResultRow[] {
       };
       if (rule.id !== undefined) row.ruleId = rule.id;
       if (fired.fixAvailable !== undefined) row.fixAvailable = fired.fixAvailable;
+      if (fired.subject !== undefined) subjects.set(row, fired.subject);
       return row;
     });
   });
 }
 
-/** Marks `row` with the first unexpired allowlist item for its gate and trigger id. */
-function allowlist(row: PolicyResultRow, whitelists: readonly Whitelist[], now: Date): void {
+/** Marks `row` with the first unexpired allowlist item for its gate, trigger id and scope. */
+function allowlist(
+  row: PolicyResultRow,
+  subject: FiredSubject | undefined,
+  whitelists: readonly Whitelist[],
+  now: Date,
+): void {
   for (const whitelist of whitelists)
     for (const item of whitelist.items) {
       if (item.gate !== row.gate || !glob(item.trigger_id, row.triggerId)) continue;
       if (item.expires_on !== undefined && Date.parse(item.expires_on) <= now.getTime()) continue;
+      if (item.scope !== undefined && !inScope(item.scope, subject)) continue;
       row.whitelisted = { whitelistId: whitelist.id, itemId: item.id };
       if (whitelist.name !== undefined) row.whitelisted.whitelistName = whitelist.name;
       if (item.reason !== undefined) row.whitelisted.reason = item.reason;
       return;
     }
+}
+
+/** Whether a firing about `subject` is within an item's scope; a firing about nothing is not. */
+function inScope(
+  scope: NonNullable<WhitelistItem['scope']>,
+  subject: FiredSubject | undefined,
+): boolean {
+  if (scope.package !== undefined && !glob(scope.package, subject?.purl ?? '')) return false;
+  if (scope.path !== undefined && !(subject?.paths ?? []).some((p) => glob(scope.path ?? '', p)))
+    return false;
+  return true;
 }
 
 function verdict(

@@ -45,6 +45,13 @@ export interface Fired {
   message: string;
   /** For vulnerability triggers: whether a fixed version exists. */
   fixAvailable?: boolean;
+  /** The package or files it is about, which a scoped allowlist item can narrow to. */
+  subject?: FiredSubject;
+}
+
+export interface FiredSubject {
+  purl?: string;
+  paths?: readonly string[];
 }
 
 export type SpecState = 'active' | 'deprecated' | 'eol';

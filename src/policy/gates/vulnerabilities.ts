@@ -99,6 +99,7 @@ function fired(f: Finding, notes: readonly string[] = []): Fired {
     triggerId: `${f.id}+${triggerPackage(f)}`,
     message: findingMessage(f, notes),
     fixAvailable: hasFix(f),
+    subject: { purl: f.package.purl, paths: f.package.paths },
   };
 }
 
