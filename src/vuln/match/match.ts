@@ -28,6 +28,9 @@ import { consolidate, findingFrom, type RecordMatch } from './findings.js';
 import { packageMatcher } from './matchers.js';
 import type { MatchQuery } from './package-matcher.js';
 
+/** Packages whose records are read together: few queries, a bounded number of parsed records. */
+const PACKAGES_PER_LOOKUP = 1_000;
+
 interface PackageQueries {
   pkg: Package;
   queries: MatchQuery[];
@@ -50,9 +53,14 @@ export async function matchContent(
   const ecosystems = new Set(planned.flatMap(({ queries }) => queries.map((q) => q.ecosystem)));
   const present = await groupsPresent(db, ecosystems);
   data.missingGroups = [...ecosystems].filter((group) => !present.has(group)).sort();
-  const keys = planned.flatMap(({ queries }) => queries.filter((q) => present.has(q.ecosystem)));
-  const records = await recordsFor(db, keys);
-  const matches = planned.flatMap((entry) => matchPackage(entry, records, data));
+  const matches: RecordMatch[] = [];
+  // A slice of packages at a time: only its records are parsed and held at once.
+  for (let i = 0; i < planned.length; i += PACKAGES_PER_LOOKUP) {
+    const slice = planned.slice(i, i + PACKAGES_PER_LOOKUP);
+    const keys = slice.flatMap(({ queries }) => queries.filter((q) => present.has(q.ecosystem)));
+    const records = await recordsFor(db, keys);
+    for (const entry of slice) matches.push(...matchPackage(entry, records, data));
+  }
   const findings = consolidate(matches.map(findingFrom));
   await enrichFindings(db, findings);
   return { findings: sortFindings(findings), data };
