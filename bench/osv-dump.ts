@@ -66,12 +66,13 @@ const COVERING_KIND: Record<Pool, Kind> = { debian: 'debian-cve', npm: 'npm', py
 /** Most names a pool draws from; fewer when the dump is too small to cover them. */
 const POOL_NAMES: Record<Pool, number> = { debian: 3_000, npm: 12_000, pypi: 5_000 };
 const ZIPF_EXPONENT = 1;
-/** Packages listed per ecosystem by benchPackages, and the share named by records. */
+/** The ecosystems benchPackages lists, each with its share of the list. */
 const PACKAGE_MIX: readonly [Pool, string, number][] = [
   ['debian', 'Debian:12', 0.3],
   ['npm', 'npm', 0.5],
   ['pypi', 'PyPI', 0.2],
 ];
+/** The share of benchPackages' packages that records in the dump name. */
 const HIT_SHARE = 0.07;
 
 /** Real names at the head of each pool: the packages real feeds name most. */

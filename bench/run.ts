@@ -1,18 +1,26 @@
 /**
- * `npm run bench`: the inventory benchmark (bench/inventory.ts: `drydock files` against
- * `gzip -dc`, layer cache speed-up, peak RSS) and the SBOM benchmark (bench/sbom.ts:
- * `drydock sbom` against Trivy on a real Debian image). Options: `--only inventory|sbom` (default:
- * both), `--runs N` (default 3; medians are reported), `--rss-probe time|node` (default:
- * /usr/bin/time when it exists).
+ * `npm run bench`: inventory (bench/inventory.ts: `drydock files` against `gzip -dc`, layer cache
+ * speed-up, peak RSS), SBOM (bench/sbom.ts: `drydock sbom` against Trivy on a real Debian image),
+ * vulndb (bench/vulndb.ts: OSV import of 300,000 records against `unzip -p`), match
+ * (bench/match.ts: 10,000 packages against those records) and policy (bench/policy.ts: a 40-rule
+ * bundle on a large analysis). Options: `--only inventory|sbom|vulndb|match|policy` (default: all),
+ * `--runs N` (default 3; medians are reported), `--rss-probe time|node` (default: /usr/bin/time
+ * when it exists).
  */
 import { parseArgs } from 'node:util';
 import { runInventoryBench } from './inventory.js';
+import { runMatchBench } from './match.js';
 import { defaultProbe, type ProbeKind } from './measure.js';
+import { runPolicyBench } from './policy.js';
 import { runSbomBench } from './sbom.js';
+import { runVulnDbBench } from './vulndb.js';
 
 const PARTS = {
   inventory: runInventoryBench,
   sbom: runSbomBench,
+  vulndb: runVulnDbBench,
+  match: runMatchBench,
+  policy: runPolicyBench,
 } satisfies Record<string, (runs: number, probe: ProbeKind) => Promise<void>>;
 type Part = keyof typeof PARTS;
 

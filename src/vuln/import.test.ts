@@ -21,12 +21,18 @@ afterEach(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A zip made by Info-ZIP `zip` (the real tool) of `files` written into a fresh directory. */
-function zipOf(name: string, files: Record<string, string | Buffer>): string {
+/**
+ * A zip made by Info-ZIP `zip` (the real tool) of `files` written into a fresh directory, in the
+ * order given.
+ */
+function zipOf(name: string, files: Record<string, string | Buffer>, flags: string[] = []): string {
   const dir = mkdtempSync(join(work, 'records-'));
   for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
   const archive = join(work, name);
-  execFileSync('zip', ['-q', '-X', '-j', archive, ...Object.keys(files).map((f) => join(dir, f))]);
+  execFileSync('zip', ['-q', '-X', ...flags, archive, '-@'], {
+    cwd: dir,
+    input: Object.keys(files).join('\n'),
+  });
   return archive;
 }
 
@@ -135,6 +141,53 @@ describe('importOsv', () => {
     );
     expect(await feedStatus(db)).toMatchObject([{ feed: 'Alpine', records: 1 }]);
     expect(await vulnerabilitiesFor(db, 'Alpine:v3.19', 'zlib')).toEqual([]);
+  });
+
+  it('keeps the source order across batches and parser threads: first record, duplicates, bad ones', async () => {
+    // Stored, not deflated: 5.6 MB of members spans several read windows, so several batches.
+    const details = 'd'.repeat(2500);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) {
+      const id = `A-${String(i).padStart(4, '0')}`;
+      files[`${id}.json`] = osv(id, '2024-01-01T00:00:00Z', 'openssl', { details });
+    }
+    files['A-0001.json'] = 'not json';
+    files['Z-newer.json'] = osv('A-0005', '2024-06-01T00:00:00Z', 'libcrypto3', { details });
+    files['Z-older.json'] = osv('A-0006', '2023-01-01T00:00:00Z', 'musl', { details });
+    files['Z-bad.json'] = '{"id": "A-9999"}';
+    const archive = zipOf('big.zip', files, ['-0']);
+    expect(readFileSync(archive).length).toBeGreaterThan(4 * 1024 ** 2);
+    const first = await importOsv(db, archive, options());
+    expect(first).toMatchObject({ feed: 'Alpine', read: 2003, added: 1999, updated: 1 });
+    expect(first).toMatchObject({ unchanged: 1, skipped: 2 });
+    expect(first.skippedExamples).toEqual([
+      expect.stringMatching(/^A-0001\.json: not JSON/),
+      'Z-bad.json: modified is missing',
+    ]);
+    expect(await vulnerabilitiesFor(db, 'Alpine:v3.19', 'libcrypto3')).toMatchObject([
+      { id: 'A-0005', modified: '2024-06-01T00:00:00.000Z' },
+    ]);
+    expect(await vulnerabilitiesFor(db, 'Alpine:v3.19', 'musl')).toEqual([]);
+    expect(await vulnerabilitiesFor(db, 'Alpine:v3.19', 'openssl')).toHaveLength(1998);
+    expect(await feedStatus(db)).toMatchObject([
+      { records: 1999, newestModified: '2024-06-01T00:00:00.000Z' },
+    ]);
+    // Again: everything is stored already, at the same or a newer `modified`.
+    const again = await importOsv(db, archive, options());
+    expect(again).toMatchObject({ read: 2003, added: 0, updated: 0, unchanged: 2001, skipped: 2 });
+    expect(await feedStatus(db)).toMatchObject([{ records: 1999 }]);
+  });
+
+  it('skips records over the size limit without parsing them', async () => {
+    const archive = zipOf('sizes.zip', {
+      'A-1.json': osv('A-1', '2024-01-01T00:00:00Z'),
+      'A-2.json': osv('A-2', '2024-01-01T00:00:00Z', 'zlib', { details: 'x'.repeat(500) }),
+    });
+    const result = await importOsv(db, archive, { ...options(), limits: { maxRecordBytes: 400 } });
+    expect(result).toMatchObject({ read: 2, added: 1, skipped: 1 });
+    expect(result.skippedExamples).toEqual([
+      expect.stringMatching(/^A-2\.json: \d+ bytes, over the limit of 400$/),
+    ]);
   });
 
   it('refuses a source with no valid record', async () => {

@@ -483,7 +483,8 @@ async function insertRecords(
     CompiledQuery.raw(
       // substr counts bytes in a blob, from 1; the cast makes the UTF-8 bytes the text they are.
       `insert into "vulnerabilities" ("feed_id", "id", "modified", "withdrawn", "record")
-       select ?, "value" ->> 0, "value" ->> 1, "value" ->> 2, cast(substr(?, "value" ->> 3, "value" ->> 4) as text)
+       select ?, "value" ->> 0, "value" ->> 1, "value" ->> 2,
+              cast(substr(?, "value" ->> 3, "value" ->> 4) as text)
        from json_each(?)
        returning "key", "id"`,
       [feedId, Buffer.from(json.buffer, json.byteOffset, json.byteLength), JSON.stringify(rows)],

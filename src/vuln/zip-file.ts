@@ -48,7 +48,7 @@ const MAX_NAME_BYTES = 0xffff;
 /**
  * Bytes read at once while walking the entries, and so about one batch: some 1,000 OSV records.
  * Importing 300,000, 4 MiB windows took 100 MB more memory for no speed; 512 KiB ones were
- * slower (more, smaller statements).
+ * slower (more, smaller statements and messages).
  */
 const WINDOW_BYTES = 1024 ** 2;
 /**
@@ -133,7 +133,10 @@ async function readDirectory(
   return readCentralDirectory(tail, tailOffset, directoryLimits);
 }
 
-/** Members grouped as they are read: a new batch at each read of the window, or past BATCH_INFLATED_BYTES. */
+/**
+ * Members grouped as they are read: a new batch at each read of the window, or where the batch
+ * would inflate past BATCH_INFLATED_BYTES.
+ */
 class Batches {
   private batch: ZipMember[] = [];
   private bytes = 0;
