@@ -75,6 +75,16 @@ export function outputOption(formats: readonly string[]): Option {
   return new Option('-o, --output <format>', 'output format').choices(formats).default(formats[0]);
 }
 
+/** `--vex FILE`, repeatable: for the commands that report findings. */
+export function vexOption(): Option {
+  return new Option(
+    '--vex <file>',
+    'an OpenVEX or CycloneDX VEX document: not_affected/fixed statements suppress findings (repeatable)',
+  ).argParser(collect);
+}
+
+export const DB_FILE_HELP = 'the vulnerability database (default: <cache dir>/vulndb.sqlite)';
+
 export const CONFIG_HELP =
   'drydock config file (default: $DRYDOCK_CONFIG or ~/.config/drydock/config.yaml)';
 

@@ -14,7 +14,7 @@ import { printable } from '../util/text.js';
 import type { FeedStatus, VulnDb } from '../vuln/db.js';
 import type { EnrichmentImportResult } from '../vuln/enrich/import.js';
 import type { ImportResult } from '../vuln/import.js';
-import { collect, CONFIG_HELP, outputOption } from './common-options.js';
+import { collect, CONFIG_HELP, DB_FILE_HELP, outputOption } from './common-options.js';
 import { writeStdout } from './run.js';
 
 /** The OSV ecosystems `db update` fetches by default. */
@@ -150,7 +150,7 @@ export function dbCommand(): Command {
 
 function withDbOptions(command: Command): Command {
   return command
-    .option('--db-file <file>', 'the vulnerability database (default: <cache dir>/vulndb.sqlite)')
+    .option('--db-file <file>', DB_FILE_HELP)
     .option('--config <file>', CONFIG_HELP)
     .option(
       '--cache-dir <dir>',

@@ -24,8 +24,9 @@ import { oneLine, printable } from '../util/text.js';
 import {
   addCommonOptions,
   analyzeForCli,
-  collect,
+  DB_FILE_HELP,
   SOURCE_HELP,
+  vexOption,
   type CommonOptions,
 } from './common-options.js';
 import { writeStdout } from './run.js';
@@ -62,12 +63,8 @@ export function evaluateCommand(): Command {
     )
     .option('--base <source>', 'the base image, for triggers that compare the image with it')
     .option('--detail', 'show every fired trigger, not only the verdict')
-    .option(
-      '--vex <file>',
-      'an OpenVEX or CycloneDX VEX document: not_affected/fixed statements suppress findings (repeatable)',
-      collect,
-    )
-    .option('--db-file <file>', 'the vulnerability database (default: <cache dir>/vulndb.sqlite)');
+    .addOption(vexOption())
+    .option('--db-file <file>', DB_FILE_HELP);
   return addCommonOptions(
     command,
     POLICY_FORMATS.map((format) => format.name),

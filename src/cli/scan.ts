@@ -23,9 +23,10 @@ import { importSbomFile } from '../sbom-import/import-sbom.js';
 import { printable } from '../util/text.js';
 import {
   addCommonOptions,
-  collect,
+  DB_FILE_HELP,
   analyzeForCli,
   SOURCE_HELP,
+  vexOption,
   version,
   type CommonOptions,
 } from './common-options.js';
@@ -64,12 +65,8 @@ export function scanCommand(): Command {
       ).argParser(severityArgument),
     )
     .option('--only-fixed', 'report only findings that have a fixed version')
-    .option(
-      '--vex <file>',
-      'an OpenVEX or CycloneDX VEX document: not_affected/fixed statements suppress findings (repeatable)',
-      collect,
-    )
-    .option('--db-file <file>', 'the vulnerability database (default: <cache dir>/vulndb.sqlite)');
+    .addOption(vexOption())
+    .option('--db-file <file>', DB_FILE_HELP);
   return addCommonOptions(
     command,
     SCAN_FORMATS.map((format) => format.name),
