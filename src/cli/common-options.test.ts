@@ -1,11 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AnalyzeSourceOptions } from '../analyzer/analyze-image.js';
 import type { SourceImage } from '../model/index.js';
-import { analyzeForCli, type CommonOptions, readDockerfile } from './common-options.js';
+import { analyzeForCli, type CommonOptions } from './common-options.js';
 
 /** What reached stderr and the progress reporter, in order. */
 const events: string[] = [];
@@ -50,35 +47,5 @@ describe('analyzeForCli', () => {
       'finish',
       'drydock: warning: history mismatch\n',
     ]);
-  });
-});
-
-describe('readDockerfile', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'drydock-dockerfile-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
-  it('reads a Dockerfile', async () => {
-    const file = join(dir, 'Dockerfile');
-    await writeFile(file, 'FROM busybox\n');
-    expect(await readDockerfile(file)).toBe('FROM busybox\n');
-  });
-
-  it('refuses a file over the limit without reading it whole', async () => {
-    const file = join(dir, 'big');
-    await writeFile(file, 'x'.repeat(11));
-    expect(await readDockerfile(file, 11)).toBe('x'.repeat(11));
-    await expect(readDockerfile(file, 10)).rejects.toThrow(/is larger than 10 bytes/);
-  });
-
-  it('refuses what is not a regular file, such as /dev/zero or a directory', async () => {
-    await expect(readDockerfile('/dev/zero')).rejects.toThrow(/is not a regular file/);
-    await expect(readDockerfile(dir)).rejects.toThrow(/is not a regular file/);
-  });
-
-  it('says so when the file cannot be read', async () => {
-    await expect(readDockerfile(join(dir, 'missing'))).rejects.toThrow(/cannot be read \(ENOENT\)/);
   });
 });

@@ -2,7 +2,7 @@
  * The options every image command takes (source access, cache, output), and the flow they share:
  * open the source, analyse each selected image with progress on stderr, report warnings.
  */
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { readFileBounded } from '../util/read-bounded.js';
 import { createRequire } from 'node:module';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { analyzeSource } from '../analyzer/analyze-image.js';
@@ -150,7 +150,9 @@ export async function analyzeForCli(
 ): Promise<ImageAnalysis[]> {
   const login = await loginFrom(options, command);
   const config = await loadConfig(options.config);
-  const dockerfile = options.dockerfile ? await readDockerfile(options.dockerfile) : undefined;
+  const dockerfile = options.dockerfile
+    ? await readFileBounded(options.dockerfile, MAX_DOCKERFILE_BYTES, '--dockerfile')
+    : undefined;
   const source = await openSource(spec, {
     config,
     login,
@@ -244,47 +246,6 @@ async function readPasswordFromStdin(): Promise<string> {
     throw new DrydockError('invalid-argument', '--password-stdin: standard input was empty');
   }
   return password;
-}
-
-/**
- * Reads `file` only when it is a regular file of at most MAX_DOCKERFILE_BYTES, and never more than
- * that many bytes (plus one, to notice growth): `/dev/zero` or a huge file must not fill memory.
- */
-export async function readDockerfile(
-  file: string,
-  maxBytes = MAX_DOCKERFILE_BYTES,
-): Promise<string> {
-  const tooLarge = () =>
-    new DrydockError(
-      'invalid-argument',
-      `--dockerfile ${file} is larger than ${maxBytes} bytes; is it a Dockerfile?`,
-    );
-  let handle: FileHandle | undefined;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) {
-      throw new DrydockError('invalid-argument', `--dockerfile ${file} is not a regular file`);
-    }
-    if (info.size > maxBytes) throw tooLarge();
-    handle = await open(file, 'r');
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maxBytes) throw tooLarge();
-    }
-    return buffer.subarray(0, length).toString('utf8');
-  } catch (e) {
-    if (e instanceof DrydockError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new DrydockError('not-found', `--dockerfile ${file} cannot be read (${code})`, {
-      cause: e,
-    });
-  } finally {
-    await handle?.close();
-  }
 }
 
 /** The package version, for --version and the registry User-Agent. */

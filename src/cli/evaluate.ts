@@ -5,7 +5,7 @@
  * (usage, a bad bundle, an image that cannot be read): a CI gate can tell "no" from "could not say".
  * The policy engine (every gate) loads only when the command runs, not with every drydock command.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileBounded } from '../util/read-bounded.js';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { parseSourceSpec } from '../analyzer/open-source.js';
@@ -131,20 +131,7 @@ async function readBundle(file: string | undefined): Promise<PolicyBundle> {
     const shipped = await import('../policy/default-bundle.json', { with: { type: 'json' } });
     return validateBundle(shipped.default, 'drydock-default-bundle (shipped)');
   }
-  const info = await stat(file).catch((e: unknown) => {
-    throw new DrydockError(
-      'not-found',
-      `--policy ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      { cause: e },
-    );
-  });
-  if (!info.isFile()) throw new DrydockError('invalid-argument', `--policy ${file} is not a file`);
-  if (info.size > MAX_BUNDLE_BYTES)
-    throw new DrydockError(
-      'invalid-argument',
-      `--policy ${file} is larger than ${MAX_BUNDLE_BYTES} bytes; is it a policy bundle?`,
-    );
-  return parseBundle(await readFile(file, 'utf8'), file);
+  return parseBundle(await readFileBounded(file, MAX_BUNDLE_BYTES, '--policy'), file);
 }
 
 /** One image analysed and matched, as the gates read it, evaluated as `ref`. */

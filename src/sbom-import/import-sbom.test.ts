@@ -314,8 +314,8 @@ describe('importSbomFile', () => {
     await writeFile(file, ' '.repeat(2048));
     await expect(
       importSbomFile(file, { ...DEFAULT_IMPORT_LIMITS, maxBytes: 1024 }),
-    ).rejects.toThrow(`${file}: larger than 1024 bytes, the most drydock reads as an SBOM`);
-    await expect(importSbomFile(dir)).rejects.toThrow(`${dir}: is not a regular file`);
+    ).rejects.toThrow(`SBOM ${file} is larger than 1024 bytes`);
+    await expect(importSbomFile(dir)).rejects.toThrow(`SBOM ${dir} is not a regular file`);
     await expect(importSbomFile(join(dir, 'nope.json'))).rejects.toThrow(
       `${join(dir, 'nope.json')} cannot be read (ENOENT)`,
     );

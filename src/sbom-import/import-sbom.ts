@@ -4,8 +4,8 @@
  * The file is untrusted: its size, list lengths, nesting and string lengths are bounded, and every
  * problem is one error naming the file and what is wrong with it.
  */
-import { type FileHandle, open } from 'node:fs/promises';
-import { DrydockError, type ImageContent } from '../model/index.js';
+import { readFileBounded } from '../util/read-bounded.js';
+import { type ImageContent } from '../model/index.js';
 import type { SbomInput, SbomSubject } from '../report/sbom/sbom-format.js';
 import { readCycloneDx } from './cyclonedx.js';
 import {
@@ -35,7 +35,7 @@ export async function importSbomFile(
   file: string,
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
 ): Promise<ImportResult> {
-  return parseSbom(await readBounded(file, limits.maxBytes), file, limits);
+  return parseSbom(await readFileBounded(file, limits.maxBytes, 'SBOM'), file, limits);
 }
 
 /** Parses the text of an SBOM; `origin` names it in errors. */
@@ -80,40 +80,5 @@ function parseJson(text: string, origin: string): unknown {
     return JSON.parse(body) as unknown;
   } catch (e) {
     throw invalidSbom(origin, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-}
-
-const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** At most `maxBytes` are ever read: `/dev/zero` or a huge file must not fill memory. */
-async function readBounded(file: string, maxBytes: number): Promise<string> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(file, 'r');
-    const info = await handle.stat();
-    if (!info.isFile()) throw invalidSbom(file, 'is not a regular file');
-    const tooLarge = new DrydockError(
-      'limit-exceeded',
-      `${file}: larger than ${maxBytes} bytes, the most drydock reads as an SBOM`,
-    );
-    if (info.size > maxBytes) throw tooLarge;
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(READ_CHUNK_BYTES);
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      // The file grew after stat: stop at the limit all the same.
-      if (length > maxBytes) throw tooLarge;
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks, length).toString('utf8');
-  } catch (e) {
-    if (e instanceof DrydockError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new DrydockError('not-found', `${file} cannot be read (${code})`, { cause: e });
-  } finally {
-    await handle?.close();
   }
 }

@@ -86,7 +86,7 @@ describe('readVexFile', () => {
   it('says when the file is missing or not a file', async () => {
     const missing = await failure(() => readVexFile(join(dir, 'absent.json')));
     expect(missing.code).toBe('not-found');
-    expect(missing.message).toMatch(/absent\.json: the VEX file cannot be read \(ENOENT\)/);
+    expect(missing.message).toMatch(/the VEX file .*absent\.json cannot be read \(ENOENT\)/);
     const directory = await failure(() => readVexFile(dir));
     expect(directory.message).toMatch(/is not a regular file/);
   });
@@ -108,9 +108,7 @@ describe('readVexFile', () => {
       const path = await write('big.json', openVex([statement('CVE-1')]));
       const error = await failure(() => readVexFile(path, limits({ maxBytes: 64 })));
       expect(error.code).toBe('limit-exceeded');
-      expect(error.message).toMatch(
-        /larger than 64 bytes, the most drydock reads as a VEX document/,
-      );
+      expect(error.message).toMatch(/the VEX file .* is larger than 64 bytes/);
     });
 
     it('refuses more statements, list items or longer strings than the limits', () => {

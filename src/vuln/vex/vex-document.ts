@@ -4,9 +4,9 @@
  * file is untrusted: its size and list lengths are bounded, and a document that is not valid is
  * one error naming the file and what is wrong where.
  */
-import { type FileHandle, open } from 'node:fs/promises';
+import { readFileBounded } from '../../util/read-bounded.js';
 import type { PackageURL } from 'packageurl-js';
-import { DrydockError, type VexStatement } from '../../model/index.js';
+import { type VexStatement } from '../../model/index.js';
 import { printable } from '../../util/text.js';
 import { cyclonedxVexFormat } from './cyclonedx-vex.js';
 import { openVexFormat } from './openvex.js';
@@ -97,7 +97,7 @@ export async function readVexFile(
   path: string,
   limits: VexLimits = DEFAULT_VEX_LIMITS,
 ): Promise<VexDocument> {
-  return parseVex(await readBounded(path, limits.maxBytes), path, limits);
+  return parseVex(await readFileBounded(path, limits.maxBytes, 'the VEX file'), path, limits);
 }
 
 /** Parses the text of a VEX document; `origin` names it in errors. */
@@ -143,48 +143,4 @@ function unknownFormat(document: JsonObject): string {
     return 'is an attestation (in-toto or DSSE); extract the OpenVEX document from its predicate and pass that';
   if ('spdxVersion' in document) return 'is an SPDX SBOM, not a VEX document';
   return 'is not a VEX document drydock reads: expected OpenVEX ("@context": "https://openvex.dev/ns/…") or CycloneDX ("bomFormat": "CycloneDX")';
-}
-
-const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** At most `maxBytes` are ever read: a huge file or a device must not fill memory. */
-async function readBounded(path: string, maxBytes: number): Promise<string> {
-  const tooLarge = new DrydockError(
-    'limit-exceeded',
-    `${path}: larger than ${maxBytes} bytes, the most drydock reads as a VEX document`,
-  );
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(path, 'r');
-    const info = await handle.stat();
-    if (!info.isFile())
-      throw new DrydockError(
-        'invalid-argument',
-        `${path}: is not a regular file; pass a VEX JSON file`,
-      );
-    if (info.size > maxBytes) throw tooLarge;
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for (;;) {
-      const { buffer, bytesRead } = await handle.read(
-        Buffer.alloc(READ_CHUNK_BYTES),
-        0,
-        READ_CHUNK_BYTES,
-      );
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      // The file grew after stat: stop at the limit all the same.
-      if (length > maxBytes) throw tooLarge;
-      chunks.push(buffer.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks, length).toString('utf8');
-  } catch (e) {
-    if (e instanceof DrydockError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new DrydockError('not-found', `${path}: the VEX file cannot be read (${code})`, {
-      cause: e,
-    });
-  } finally {
-    await handle?.close();
-  }
 }
