@@ -5,8 +5,13 @@ import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportBundle, importBundle, isBundle } from './bundle.js';
-import { feedStatus, openVulnDb, SCHEMA_VERSION, vulnerabilitiesFor } from './db.js';
+import { feedStatus, openVulnDb, SCHEMA_VERSION, type VulnDb } from './db.js';
 import { importOsv } from './import.js';
+import { recordsFor } from './lookup.js';
+
+/** The records stored under (ecosystem, name), as the matcher reads them. */
+const vulnerabilitiesFor = async (store: VulnDb, ecosystem: string, name: string) =>
+  [...(await recordsFor(store, [{ ecosystem, name }])).values()].flat().map((s) => s.record);
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'osv');
 let work: string;

@@ -264,23 +264,3 @@ async function enrichmentRecordCounts(db: VulnDb): Promise<Map<string, number>> 
   );
   return new Map(counts);
 }
-
-/**
- * The records naming `lookupName` (normalised as osv.ts `lookupName` does) in `ecosystem`,
- * withdrawn ones included (marked): the matcher decides what to skip.
- */
-export async function vulnerabilitiesFor(
-  db: VulnDb,
-  ecosystem: string,
-  lookupName: string,
-): Promise<Vulnerability[]> {
-  const rows = await db
-    .selectFrom('affected')
-    .innerJoin('vulnerabilities', 'vulnerabilities.key', 'affected.vuln_key')
-    .select('vulnerabilities.record')
-    .distinct()
-    .where('affected.ecosystem', '=', ecosystem)
-    .where('affected.name', '=', lookupName)
-    .execute();
-  return rows.map((row) => JSON.parse(row.record) as Vulnerability);
-}

@@ -5,8 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { feedStatus, openVulnDb, vulnerabilitiesFor, type VulnDb } from './db.js';
+import { feedStatus, openVulnDb, type VulnDb } from './db.js';
 import { feedFromUrl, importOsv } from './import.js';
+import { recordsFor } from './lookup.js';
+
+/** The records stored under (ecosystem, name), as the matcher reads them. */
+const vulnerabilitiesFor = async (store: VulnDb, ecosystem: string, name: string) =>
+  [...(await recordsFor(store, [{ ecosystem, name }])).values()].flat().map((s) => s.record);
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'osv');
 let work: string;

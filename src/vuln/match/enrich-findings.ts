@@ -6,9 +6,8 @@
 import type { Finding } from '../../model/index.js';
 import type { VulnDb } from '../db.js';
 import { enrichmentFor, type Enrichment } from '../enrich/lookup.js';
+import { CVE } from './findings.js';
 import { cvssRating } from './severity.js';
-
-const CVE = /^CVE-\d{4}-\d+$/;
 
 const cveIds = (finding: Finding): string[] =>
   [finding.id, ...finding.aliases].filter((id) => CVE.test(id));

@@ -31,7 +31,7 @@ export interface RecordMatch {
 const MAX_URLS = 20;
 /** A distribution's copy of a CVE: `DEBIAN-CVE-2024-2961`, `UBUNTU-CVE-…`, `ALPINE-CVE-…`. */
 const CVE_WRAPPER = /^[A-Z]+-(CVE-\d{4}-\d+)$/;
-const CVE = /^CVE-\d{4}-\d+$/;
+export const CVE = /^CVE-\d{4}-\d+$/;
 
 export function findingFrom(match: RecordMatch): Finding {
   const { record, affected, pkg, query, verdict } = match;
