@@ -152,12 +152,24 @@ export async function openSource(spec: string, options: SourceOptions): Promise<
   }
 }
 
-async function openRegistry(text: string, options: SourceOptions): Promise<ImageSource> {
+function openRegistry(text: string, options: SourceOptions): Promise<ImageSource> {
+  return openRegistryImage(text, options, (registry) => credentialsFor(registry, options));
+}
+
+/**
+ * A registry image pulled through the config's mirrors, with the credentials `credentials`
+ * gives for the registry it is actually pulled from (the engine passes an account's registries).
+ */
+export async function openRegistryImage(
+  text: string,
+  options: Pick<SourceOptions, 'config' | 'connection' | 'requestTimeoutMs' | 'userAgent'>,
+  credentials: (registry: string) => CredentialStore,
+): Promise<ImageSource> {
   const { config } = options;
   const { pullFrom } = applyMirror(config, parseReference(text));
   const { RegistrySource } = await import('../source/registry/registry-source.js');
   return new RegistrySource(pullFrom, {
-    credentials: credentialsFor(pullFrom.registry, options),
+    credentials: credentials(pullFrom.registry),
     connection: connectionFor(config, pullFrom.registry, options.connection),
     limits: config.limits,
     requestTimeoutMs: options.requestTimeoutMs,

@@ -171,6 +171,14 @@ export class RegistryClient {
     return verified;
   }
 
+  /** Logs in as `docker login` does: the API check (/v2/) answers 200 with the credentials. */
+  async checkLogin(signal?: AbortSignal): Promise<void> {
+    const res = await this.registryGet('/v2/', {}, signal);
+    if (res.statusCode !== 200)
+      throw await this.failure(res, `the login to registry ${this.host}`, undefined);
+    await res.body.dump();
+  }
+
   async close(): Promise<void> {
     await this.http.close();
   }

@@ -1,0 +1,183 @@
+/**
+ * `/images`: add, list, get, delete, and the analysed image's content, vulnerabilities,
+ * metadata and policy check. Each `{imageDigest}` route has its `by_id/{imageId}` twin, which
+ * finds the digest and answers the same.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  anchoreContent,
+  ANCHORE_CONTENT_TYPES,
+  isAnchoreContentType,
+} from '../../report/anchore-content.js';
+import {
+  anchoreVulnerabilities,
+  type AnchoreVulnerabilityType,
+} from '../../report/scan/anchore-json.js';
+import { sbomInputFromAnalysis } from '../../report/sbom/sbom-format.js';
+import { badRequest, notFound } from '../api-error.js';
+import { checkImage } from '../checks.js';
+import type { Engine } from '../engine.js';
+import {
+  addImage,
+  analysedImage,
+  deleteImage,
+  imageById,
+  imageByTag,
+  imageRecord,
+  listImages,
+} from '../images.js';
+import { identityOf } from '../server.js';
+import { flag, objectBody, paramsOf, queryOf, type RouteGroup } from './route-context.js';
+
+const VULN_TYPES: readonly AnchoreVulnerabilityType[] = ['os', 'non-os', 'all'];
+const METADATA_TYPES = ['manifest', 'docker_history', 'dockerfile'] as const;
+
+/** A handler for one image, named by digest; the by_id twin resolves the id first. */
+type ImageHandler = (
+  engine: Engine,
+  account: string,
+  digest: string,
+  request: FastifyRequest,
+) => Promise<unknown>;
+
+export const imageRoutes: RouteGroup = (app, { engine }) => {
+  app.post('/images', async (request) => {
+    const query = queryOf(request);
+    return addImage(engine, identityOf(request).account, objectBody(request), {
+      force: flag(query.force, false),
+      autosubscribe: flag(query.autosubscribe, true),
+    });
+  });
+  app.get('/images', async (request) => {
+    const query = queryOf(request);
+    const { account } = identityOf(request);
+    if (query.fulltag !== undefined && !flag(query.history, false))
+      return imageByTag(engine, account, query.fulltag);
+    return listImages(engine, account, {
+      fulltag: query.fulltag,
+      imageStatus: query.image_status,
+      analysisStatus: query.analysis_status,
+    });
+  });
+  app.get('/images/by_id/:imageId', async (request) =>
+    imageById(engine, identityOf(request).account, paramsOf(request).imageId ?? ''),
+  );
+  perImage(app, engine, 'get', '', async (e, account, digest) => [
+    await imageRecord(e, account, digest),
+  ]);
+  perImage(app, engine, 'delete', '', (e, account, digest, request) =>
+    deleteImage(e, account, digest, flag(queryOf(request).force, false)),
+  );
+  perImage(app, engine, 'get', '/content', async (e, account, digest) => {
+    await analysedImage(e, account, digest);
+    return ANCHORE_CONTENT_TYPES;
+  });
+  perImage(app, engine, 'get', '/content/:ctype', async (e, account, digest, request) => {
+    const type = paramsOf(request).ctype ?? '';
+    if (!isAnchoreContentType(type))
+      throw notFound(
+        `content type ${type} is not available; types: ${ANCHORE_CONTENT_TYPES.join(', ')}`,
+      );
+    const { analysis } = await analysedImage(e, account, digest);
+    return anchoreContent(
+      {
+        imageDigest: digest,
+        files: analysis.files,
+        content: analysis.content ?? { packages: [], secrets: [], retainedFiles: [] },
+      },
+      type,
+    );
+  });
+  perImage(app, engine, 'get', '/vuln', async (e, account, digest) => {
+    await analysedImage(e, account, digest);
+    return VULN_TYPES;
+  });
+  perImage(app, engine, 'get', '/vuln/:vtype', async (e, account, digest, request) => {
+    const type = paramsOf(request).vtype as AnchoreVulnerabilityType;
+    if (!VULN_TYPES.includes(type))
+      throw notFound(`vulnerability type ${type} is not one of ${VULN_TYPES.join(', ')}`);
+    const { analysis, match } = await analysedImage(e, account, digest);
+    const report = {
+      sbom: sbomInputFromAnalysis(analysis),
+      findings: match.findings,
+      data: match.data,
+    };
+    return {
+      ...anchoreVulnerabilities(report, type, {
+        vendorOnly: flag(queryOf(request).vendor_only, true),
+      }),
+      imageDigest: digest,
+    };
+  });
+  perImage(app, engine, 'get', '/metadata', async (e, account, digest) => {
+    await analysedImage(e, account, digest);
+    return METADATA_TYPES;
+  });
+  perImage(app, engine, 'get', '/metadata/:mtype', async (e, account, digest, request) => {
+    const type = paramsOf(request).mtype ?? '';
+    const { analysis } = await analysedImage(e, account, digest);
+    const text = await metadataText(e, account, digest, type, analysis);
+    return {
+      imageDigest: digest,
+      metadata_type: type,
+      metadata: Buffer.from(text).toString('base64'),
+    };
+  });
+  perImage(app, engine, 'get', '/check', async (e, account, digest, request) => {
+    const query = queryOf(request);
+    if (query.tag === undefined || query.tag === '')
+      throw badRequest('tag is required: the full tag the image is evaluated as');
+    return checkImage(e, account, digest, {
+      tag: query.tag,
+      ...(query.policyId === undefined ? {} : { policyId: query.policyId }),
+      detail: flag(query.detail, false),
+      history: flag(query.history, false),
+    });
+  });
+};
+
+/** Registers `/images/:imageDigest<suffix>` and `/images/by_id/:imageId<suffix>`. */
+function perImage(
+  app: FastifyInstance,
+  engine: Engine,
+  method: 'get' | 'delete',
+  suffix: string,
+  handler: ImageHandler,
+): void {
+  app[method](`/images/:imageDigest${suffix}`, async (request) =>
+    handler(engine, identityOf(request).account, paramsOf(request).imageDigest ?? '', request),
+  );
+  if (suffix === '') return;
+  app[method](`/images/by_id/:imageId${suffix}`, async (request) => {
+    const { account } = identityOf(request);
+    const [record] = await imageById(engine, account, paramsOf(request).imageId ?? '');
+    if (record === undefined) throw notFound('image not found');
+    return handler(engine, account, record.imageDigest, request);
+  });
+}
+
+async function metadataText(
+  engine: Engine,
+  account: string,
+  digest: string,
+  type: string,
+  analysis: Awaited<ReturnType<typeof analysedImage>>['analysis'],
+): Promise<string> {
+  switch (type) {
+    case 'dockerfile':
+      return analysis.metadata.dockerfile.text;
+    case 'docker_history':
+      return JSON.stringify(analysis.metadata.history);
+    case 'manifest': {
+      const row = await engine.db
+        .selectFrom('images')
+        .select('manifest')
+        .where('account_name', '=', account)
+        .where('image_digest', '=', digest)
+        .executeTakeFirst();
+      return row?.manifest ?? '';
+    }
+    default:
+      throw notFound(`metadata type ${type} is not one of ${METADATA_TYPES.join(', ')}`);
+  }
+}
