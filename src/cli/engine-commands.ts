@@ -31,6 +31,7 @@ interface ServeFlags extends SharedOptions {
 
 interface WorkerFlags extends SharedOptions {
   concurrency: string;
+  lease: string;
 }
 
 const env = process.env;
@@ -142,8 +143,14 @@ export function workerCommand(): Command {
     ),
   )
     .option('--concurrency <n>', 'analyses at once', '1')
+    .option(
+      '--lease <seconds>',
+      "how long a job stays this worker's without its heartbeat: after a crash, another worker takes it once this passes",
+      '60',
+    )
     .action(async (flags: WorkerFlags) => {
       const options = await engineOptions(flags, count(flags.concurrency, '--concurrency', 1));
+      options.leaseMs = count(flags.lease, '--lease', 1) * 1000;
       const { startWorker } = await import('../engine/start.js');
       const running = await startWorker(options);
       process.stderr.write(`drydock worker ${version()} analysing (data ${options.dataDir})\n`);
