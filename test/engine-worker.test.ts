@@ -140,7 +140,9 @@ describe('worker processes', () => {
 
     const first = startWorker(engine.dataDir);
     workers.push(first);
-    await until('the first worker to stall on a layer', async () => proxy.blobRequests > 0);
+    await until('the first worker to stall on a layer', () =>
+      Promise.resolve(proxy.blobRequests > 0),
+    );
     expect(await row()).toMatchObject({ analysis_status: 'analyzing', attempts: 1 });
     first.kill('SIGKILL');
     await once(first, 'exit');
@@ -168,4 +170,3 @@ describe('worker processes', () => {
     await once(second, 'exit');
   }, 120_000);
 });
-

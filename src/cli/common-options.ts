@@ -56,7 +56,8 @@ function platformArgument(value: string): PlatformSelector {
   }
 }
 
-function secondsArgument(value: string): number {
+/** A `--timeout` value: seconds, more than 0. */
+export function secondsArgument(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new InvalidArgumentError('expected a number of seconds greater than 0');
@@ -92,8 +93,21 @@ export function addCommonOptions(
   command: Command,
   outputFormats: readonly string[] = ['table', 'json'],
 ): Command {
+  return addSourceOptions(
+    command.addOption(outputOption(outputFormats)),
+    new Option(
+      '--timeout <seconds>',
+      'give up on a registry request silent for this long (default: 60)',
+    ).argParser(secondsArgument),
+  );
+}
+
+/**
+ * The options that say how to reach and read an image (all the common ones but `-o`), with the
+ * command's own `--timeout`: a registry request's for most, the whole analysis's for `ci`.
+ */
+export function addSourceOptions(command: Command, timeout: Option): Command {
   return command
-    .addOption(outputOption(outputFormats))
     .addOption(
       new Option(
         '--platform <os/arch[/variant]>',
@@ -132,21 +146,20 @@ export function addCommonOptions(
       '--dockerfile <file>',
       'the Dockerfile the image was built from (default: rebuilt from the image history)',
     )
-    .addOption(
-      new Option(
-        '--timeout <seconds>',
-        'give up on a registry request silent for this long (default: 60)',
-      ).argParser(secondsArgument),
-    )
+    .addOption(timeout)
     .option('-q, --quiet', 'no progress on stderr');
 }
 
-/** Resolves and analyses the images `spec` names; errors are DrydockErrors or usage errors. */
+/**
+ * Resolves and analyses the images `spec` names; errors are DrydockErrors or usage errors.
+ * `signal` stops the analysis (the registry requests and layer reads in flight are aborted).
+ */
 export async function analyzeForCli(
   spec: string,
   options: Omit<CommonOptions, 'output'>,
   command: Command,
   catalog?: ImageCatalogerOptions,
+  signal?: AbortSignal,
 ): Promise<ImageAnalysis[]> {
   const login = await loginFrom(options, command);
   const config = await loadConfig(options.config);
@@ -176,6 +189,7 @@ export async function analyzeForCli(
       cache: options.cache ? new LayerCache(options.cacheDir ?? config.cacheDir) : undefined,
       md5: options.md5,
       dockerfile,
+      signal,
       progressFor: (image) => progress?.forImage(image, labelled ? platformLabel(image) : ''),
     });
     analyses = results.map((r) => r.analysis);

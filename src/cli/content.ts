@@ -7,6 +7,7 @@ import { Argument, Command } from 'commander';
 import type { ImageAnalysis } from '../model/index.js';
 import {
   ANCHORE_CONTENT_TYPES,
+  anchoreContentInput,
   anchoreContentJson,
   anchoreContentTable,
   contentCounts,
@@ -45,7 +46,7 @@ export function contentCommand(): Command {
       // Files need no cataloguing; every other type (and the counts) does.
       const catalog = type === 'files' ? undefined : { secrets: false as const };
       const analyses = await analyzeForCli(source, options, self, catalog);
-      const inputs = analyses.map(contentInput);
+      const inputs = analyses.map(anchoreContentInput);
       if (type === undefined) {
         await writeStdout([
           options.output === 'json'
@@ -64,15 +65,6 @@ export function contentCommand(): Command {
       }
     },
   );
-}
-
-function contentInput(analysis: ImageAnalysis): AnchoreContentInput {
-  const { metadata } = analysis;
-  return {
-    imageDigest: metadata.manifestDigest ?? metadata.imageId ?? '',
-    files: analysis.files,
-    content: analysis.content ?? { packages: [], secrets: [], retainedFiles: [] },
-  };
 }
 
 function typeCounts(

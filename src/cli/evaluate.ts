@@ -5,19 +5,15 @@
  * (usage, a bad bundle, an image that cannot be read): a CI gate can tell "no" from "could not say".
  * The policy engine (every gate) loads only when the command runs, not with every drydock command.
  */
-import { readFileBounded } from '../util/read-bounded.js';
-import { basename } from 'node:path';
 import { Command } from 'commander';
-import { parseSourceSpec } from '../analyzer/open-source.js';
 import {
   DrydockError,
   isDrydockError,
-  type ImageAnalysis,
   type ImageReference,
   type PolicyBundle,
 } from '../model/index.js';
 import type { PolicyInput } from '../policy/gate.js';
-import { formatReference, parseReference } from '../reference/reference.js';
+import { parseReference } from '../reference/reference.js';
 import { POLICY_FORMATS, policyFormat } from '../report/policy/formats.js';
 import { gapSummary } from '../report/policy/policy-format.js';
 import { oneLine, printable } from '../util/text.js';
@@ -29,8 +25,9 @@ import {
   vexOption,
   type CommonOptions,
 } from './common-options.js';
+import { defaultTag, matchedPolicyInput, readBundle, tagReference } from './policy-input.js';
 import { writeStdout } from './run.js';
-import { applyVexFiles, matchWithDb, warnAboutData } from './scan.js';
+import { warnAboutData } from './scan.js';
 
 interface EvaluateOptions extends Omit<CommonOptions, 'output'> {
   output: string;
@@ -42,11 +39,6 @@ interface EvaluateOptions extends Omit<CommonOptions, 'output'> {
   dbFile?: string;
   vex?: string[];
 }
-
-/** Real bundles are kilobytes; a big allowlist stays far below this. */
-const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
-/** Docker's tag grammar, for the tag part of a local image's name. */
-const TAG = /^\w[\w.-]{0,127}$/;
 
 export function evaluateCommand(): Command {
   const command = new Command('evaluate')
@@ -92,7 +84,7 @@ async function evaluate(source: string, options: EvaluateOptions, self: Command)
   const bundle = await readBundle(options.policy);
   const input = await policyInput(
     source,
-    tagReference(options.tag ?? defaultTag(source)),
+    tagReference(options.tag ?? defaultTag(source), 'give --tag REPOSITORY:TAG'),
     options,
     self,
   );
@@ -124,16 +116,6 @@ async function evaluate(source: string, options: EvaluateOptions, self: Command)
     );
 }
 
-/** The bundle `--policy` names, or the one drydock ships; refused whole when malformed. */
-async function readBundle(file: string | undefined): Promise<PolicyBundle> {
-  const { parseBundle, validateBundle } = await import('../policy/bundle.js');
-  if (file === undefined) {
-    const shipped = await import('../policy/default-bundle.json', { with: { type: 'json' } });
-    return validateBundle(shipped.default, 'drydock-default-bundle (shipped)');
-  }
-  return parseBundle(await readFileBounded(file, MAX_BUNDLE_BYTES, '--policy'), file);
-}
-
 /** One image analysed and matched, as the gates read it, evaluated as `ref`. */
 async function policyInput(
   source: string,
@@ -144,61 +126,7 @@ async function policyInput(
   const [analysis] = await analyzeForCli(source, options, self, {});
   if (analysis === undefined)
     throw new DrydockError('not-found', `${source}: no image to evaluate`);
-  const content = analysis.content ?? { packages: [], secrets: [], retainedFiles: [] };
-  const matched = await matchWithDb(content, options);
-  const { kept, suppressed } = await applyVexFiles(
-    matched.findings,
-    analysis.metadata,
-    options.vex ?? [],
-  );
-  for (const finding of suppressed)
-    process.stderr.write(
-      `drydock: VEX: ${printable(finding.id)} in ${printable(finding.package.name)} is ${finding.vex?.status ?? ''} (${printable(finding.vex?.document ?? '')} ${finding.vex?.statement ?? ''}): not evaluated\n`,
-    );
-  const match = { ...matched, findings: kept };
-  return {
-    metadata: evaluatedAs(analysis, ref),
-    files: analysis.files,
-    content,
-    match,
-    tag: formatReference(ref),
-    now: new Date(),
-  };
-}
-
-/** The reference a tag names, normalised as Docker does; mappings need a tag, not a digest. */
-function tagReference(tag: string): ImageReference {
-  const ref = parseReference(tag);
-  if (ref.tag === undefined)
-    throw new DrydockError(
-      'invalid-argument',
-      `${tag} names an image by digest only; give --tag REPOSITORY:TAG for the policy mappings to match`,
-    );
-  return { registry: ref.registry, repository: ref.repository, tag: ref.tag };
-}
-
-/** Mappings match the image by these parts, so they are the evaluated tag's. */
-function evaluatedAs(analysis: ImageAnalysis, ref: ImageReference): ImageAnalysis['metadata'] {
-  return { ...analysis.metadata, registry: ref.registry, repository: ref.repository, tag: ref.tag };
-}
-
-/**
- * The tag an image is evaluated as without `--tag`: a registry image's own reference; an archive's
- * `repo:tag` selector; else `localhost/<file or directory name>`, tagged with an OCI layout's
- * selector when it is a tag (`oci-dir:./app:1.0` is `localhost/app:1.0`), or `latest`.
- */
-function defaultTag(source: string): string {
-  const spec = parseSourceSpec(source);
-  if (spec.kind === 'registry') return spec.reference;
-  const selector = 'selector' in spec ? spec.selector : undefined;
-  if (selector !== undefined && /[:/]/.test(selector)) return selector;
-  const name = basename(spec.path)
-    .toLowerCase()
-    .replace(/\.(tar|tgz|tar\.gz)$/, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  const tag = selector !== undefined && TAG.test(selector) ? selector : 'latest';
-  return `localhost/${name === '' ? 'image' : name}:${tag}`;
+  return matchedPolicyInput(analysis, ref, options);
 }
 
 const usesGate = (bundle: PolicyBundle, gate: string): boolean =>

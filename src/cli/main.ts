@@ -1,8 +1,10 @@
 /** drydock's command line. Each command group lives in its own file and registers here. */
 import { Command } from 'commander';
+import { ciCommand } from './ci.js';
 import { version } from './common-options.js';
 import { contentCommand } from './content.js';
 import { dbCommand } from './db.js';
+import { serveCommand, workerCommand } from './engine-commands.js';
 import { evaluateCommand } from './evaluate.js';
 import { filesCommand } from './files.js';
 import { inspectCommand } from './inspect.js';
@@ -19,7 +21,10 @@ const program = new Command('drydock')
   .addCommand(scanCommand())
   .addCommand(evaluateCommand())
   .addCommand(contentCommand())
-  .addCommand(dbCommand());
+  .addCommand(dbCommand())
+  .addCommand(ciCommand())
+  .addCommand(serveCommand())
+  .addCommand(workerCommand());
 
 handleStdoutErrors();
 process.exitCode = await runCli(program, process.argv);

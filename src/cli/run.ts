@@ -45,7 +45,9 @@ function configure(command: Command, io: CliIo): void {
 export function reportError(error: unknown, io: CliIo = defaultIo): number {
   if (error instanceof CommanderError) {
     // Help and --version "fail" with exit code 0; anything else is a usage error, already printed.
-    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    // Commander's own usage errors carry 1; a command that names a code above 2 keeps it
+    // (`drydock ci`: 3 timeout, 4 analysis failed).
+    return error.exitCode === 0 ? EXIT_OK : Math.max(error.exitCode, EXIT_USAGE);
   }
   // Messages carry untrusted text (archive member names, parser output): escaped here, once.
   if (isDrydockError(error)) {

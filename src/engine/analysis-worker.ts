@@ -11,7 +11,7 @@ import { ImageCataloger } from '../catalog/catalog-image.js';
 import { DEFAULT_PLATFORM } from '../source/platform.js';
 import { LayerCache } from '../source/layer-cache.js';
 import { accountCredentials, layerCacheDir, recordEvent, type Engine } from './engine.js';
-import { anchoreImageMetadata } from './image-record.js';
+import { anchoreImageMetadata } from '../report/anchore-image.js';
 import { matchStored } from './matching.js';
 import { noRows, nowText, type EngineSchema } from './store/schema.js';
 

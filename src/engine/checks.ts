@@ -35,12 +35,9 @@ export async function checkImage(
   const tag = normalTag(request.tag);
   if (!image.tags.some((t) => t.fulltag === tag))
     throw notFound(`image ${digest} was not added as tag ${request.tag}`);
+  // Anchore's `policyId` names the bundle; its mappings pick the policy inside it.
   const bundle = await bundleFor(engine, account, request.policyId);
-  const evaluation = evaluatePolicy(
-    bundle,
-    policyInput(image.analysis, image.match, tag),
-    request.policyId === undefined ? {} : { policyId: request.policyId },
-  );
+  const evaluation = evaluatePolicy(bundle, policyInput(image.analysis, image.match, tag));
   const [latest] = anchoreCheck({ evaluation, bundle, detail: true });
   const check = latest?.[digest]?.[tag]?.[0];
   if (check !== undefined) await storeCheck(engine, account, digest, tag, check);

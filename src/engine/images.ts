@@ -9,7 +9,8 @@ import { formatReference, parseReference } from '../reference/reference.js';
 import { DEFAULT_PLATFORM } from '../source/platform.js';
 import { badRequest, conflict, notFound } from './api-error.js';
 import { accountCredentials, type Engine } from './engine.js';
-import { anchoreImage, type AnchoreImage, type AnchoreImageMetadata } from './image-record.js';
+import type { AnchoreImage } from '../report/anchore-image.js';
+import { imageRecordOf } from './image-record.js';
 import { nowText, type AnalysisStatus, type EngineSchema } from './store/schema.js';
 import { ensureTagSubscriptions } from './subscriptions.js';
 
@@ -29,6 +30,7 @@ export interface AddImageFlags {
 const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 const MAX_ANNOTATIONS = 100;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const IMAGE_ID = /^[0-9a-f]{64}$/;
 /** How long resolving a tag may wait on its registry before the add fails. */
 const RESOLVE_TIMEOUT_MS = 60_000;
 
@@ -262,12 +264,16 @@ export async function listImages(
   return records(engine, account, rows);
 }
 
-/** The image a tag names now: the one most recently added or detected as that tag. */
+/**
+ * The image a tag names now: the one most recently added or detected as that tag. Like Anchore,
+ * a bare image id (64 hex digits) names its image: anchore-cli looks ids up this way.
+ */
 export async function imageByTag(
   engine: Engine,
   account: string,
   tag: string,
 ): Promise<AnchoreImage[]> {
+  if (IMAGE_ID.test(tag)) return imageById(engine, account, tag);
   const row = await engine.db
     .selectFrom('image_tags')
     .select('image_digest')
@@ -331,15 +337,7 @@ async function records(
   const byDigest = new Map<string, TagRow[]>();
   for (const tag of tags)
     byDigest.set(tag.image_digest, [...(byDigest.get(tag.image_digest) ?? []), tag]);
-  return rows.map((row) =>
-    anchoreImage(
-      row,
-      byDigest.get(row.image_digest) ?? [],
-      row.content_metadata === null
-        ? null
-        : (JSON.parse(row.content_metadata) as AnchoreImageMetadata),
-    ),
-  );
+  return rows.map((row) => imageRecordOf(row, byDigest.get(row.image_digest) ?? []));
 }
 
 /** The tag as stored: `alpine` → `docker.io/library/alpine:latest`. Unparseable text stays. */

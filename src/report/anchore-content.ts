@@ -6,8 +6,15 @@
  * a five-digit octal mode and `slink`/`dev` types. Shared by `drydock content` and the engine API.
  */
 import { PackageURL } from 'packageurl-js';
-import type { FileEntry, ImageContent, Package, PackageType } from '../model/index.js';
+import type {
+  FileEntry,
+  ImageAnalysis,
+  ImageContent,
+  Package,
+  PackageType,
+} from '../model/index.js';
 import { jsonArray } from './json-lines.js';
+import { EMPTY_CONTENT } from './sbom/sbom-format.js';
 import { columns } from './table.js';
 
 /** The content types drydock serves, in Anchore's order (`malware` needs a scanner drydock lacks). */
@@ -32,6 +39,18 @@ export interface AnchoreContentInput {
   imageDigest: string;
   files: readonly FileEntry[];
   content: ImageContent;
+}
+
+/** An analysed image's content, keyed by its manifest digest (else its image ID), as the engine keys it. */
+export function anchoreContentInput(
+  analysis: Pick<ImageAnalysis, 'metadata' | 'files' | 'content'>,
+): AnchoreContentInput {
+  const { metadata } = analysis;
+  return {
+    imageDigest: metadata.manifestDigest ?? metadata.imageId ?? '',
+    files: analysis.files,
+    content: analysis.content ?? EMPTY_CONTENT,
+  };
 }
 
 export interface AnchorePackageEntry {

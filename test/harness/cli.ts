@@ -17,16 +17,21 @@ export interface CliRun {
 
 /**
  * Runs `drydock ARGS` in `home` with a clean environment: no user config, Docker credentials
- * or cache leak in. Never rejects: the exit code is part of the result.
+ * or cache leak in; `env` adds variables to it. Never rejects: the exit code is part of the result.
  */
-export function runCli(args: string[], home: string, stdin = ''): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  home: string,
+  stdin = '',
+  env: Record<string, string> = {},
+): Promise<CliRun> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
       [CLI, ...args],
       {
         cwd: home,
-        env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') },
+        env: { ...env, PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') },
         maxBuffer: 64 * 1024 * 1024,
         timeout: CLI_TIMEOUT_MS,
       },

@@ -1,29 +1,14 @@
 /**
  * `-o json`: the check response of Anchore Engine (see anchore-check.ts), printed as
- * `anchore-cli --json` prints it: Python's `json.dumps(payload, indent=4, sort_keys=True)`, so
- * keys sorted, four-space indents and every non-ASCII character escaped.
+ * `anchore-cli --json` prints it (see anchore-cli-json.ts).
  */
+import { anchoreCliJson } from '../anchore-cli-json.js';
 import { anchoreCheck } from './anchore-check.js';
 import type { PolicyFormat } from './policy-format.js';
 
 export const jsonFormat: PolicyFormat = {
   name: 'json',
   *render(report) {
-    yield `${asciiOnly(JSON.stringify(anchoreCheck(report), sortedKeys, 4))}\n`;
+    yield anchoreCliJson(anchoreCheck(report));
   },
 };
-
-/** Replacer: each object's keys in code-unit order, as Python sorts them. */
-function sortedKeys(_key: string, value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const entries = Object.entries(value as Record<string, unknown>);
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** Python's ensure_ascii: DEL and every UTF-16 unit above ASCII as `\uXXXX`, lowercase hex. */
-function asciiOnly(json: string): string {
-  return json.replace(
-    /[\u007f-\uffff]/g,
-    (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}

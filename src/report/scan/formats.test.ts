@@ -9,6 +9,7 @@ describe('SCAN_FORMATS', () => {
       'sarif',
       'cyclonedx-json',
       'anchore-json',
+      'gitlab',
     ]);
     expect(scanFormat('sarif')?.name).toBe('sarif');
     expect(scanFormat('spdx-json')).toBeUndefined();

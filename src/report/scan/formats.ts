@@ -1,6 +1,7 @@
 /** Every scan output format, by its `-o` name. Add a new one here. */
 import { anchoreJsonFormat } from './anchore-json.js';
 import { cyclonedxFormat } from './cyclonedx.js';
+import { gitlabFormat } from './gitlab.js';
 import { jsonFormat } from './json.js';
 import { sarifFormat } from './sarif.js';
 import type { ScanFormat } from './scan-format.js';
@@ -12,6 +13,7 @@ export const SCAN_FORMATS: readonly ScanFormat[] = [
   sarifFormat,
   cyclonedxFormat,
   anchoreJsonFormat,
+  gitlabFormat,
 ];
 
 export function scanFormat(name: string): ScanFormat | undefined {
