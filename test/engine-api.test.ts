@@ -196,6 +196,34 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
     expect(feeds.body.map((f) => f.name)).toContain('Debian');
   });
 
+  it('finds images by package and by vulnerability, and vulnerabilities by id', async () => {
+    type Images = {
+      images: { image: { digest: string; tag_history: { pullstring: string }[] } }[];
+    };
+    const byPackage = await admin.get<Images>('/query/images/by_package?name=bash');
+    expect(byPackage.body.images.map((i) => i.image.digest)).toEqual([BAD.manifestDigest]);
+    expect(byPackage.body.images[0]?.image.tag_history.map((t) => t.pullstring)).toEqual([badTag]);
+    expect(
+      (await admin.get<Images>('/query/images/by_package?name=no-such-package')).body.images,
+    ).toEqual([]);
+    const vulns = await admin.get<{ vulnerabilities: { vuln: string; package_name: string }[] }>(
+      `/images/${BAD.manifestDigest}/vuln/os`,
+    );
+    const first = vulns.body.vulnerabilities[0];
+    const byVuln = await admin.get<
+      Images & { images: { affected_packages: { name: string }[] }[] }
+    >(`/query/images/by_vulnerability?vulnerability_id=${first?.vuln ?? ''}`);
+    expect(byVuln.body.images.map((i) => i.image.digest)).toEqual([BAD.manifestDigest]);
+    expect(byVuln.body.images[0]?.affected_packages.map((p) => p.name)).toContain(
+      first?.package_name,
+    );
+    expect((await admin.get<ApiError>('/query/images/by_vulnerability')).status).toBe(400);
+    const records = await admin.get<{ vulnerabilities: { id: string }[] }>(
+      `/query/vulnerabilities?id=${first?.vuln ?? ''}`,
+    );
+    expect(records.body.vulnerabilities.map((v) => v.id)).toContain(first?.vuln);
+  });
+
   it('evaluates images against the active bundle: the bad one fails, the good one passes', async () => {
     type Check = Record<
       string,
@@ -277,6 +305,9 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
     expect((await bob.get<{ results: unknown[] }>('/events')).body.results).toEqual([]);
     expect((await bob.get(`/images/${BAD.manifestDigest}`)).status).toBe(404);
     expect((await bob.get(`/images/${BAD.manifestDigest}/content/os`)).status).toBe(404);
+    expect(
+      (await bob.get<{ images: unknown[] }>('/query/images/by_package?name=bash')).body.images,
+    ).toEqual([]);
     expect(
       (await bob.get(`/images/${BAD.manifestDigest}/check?tag=${encodeURIComponent(badTag)}`))
         .status,

@@ -204,6 +204,8 @@ export async function deleteAccount(engine: Engine, name: string): Promise<void>
     for (const table of [
       'image_tags',
       'evaluations',
+      'image_packages',
+      'image_vulnerabilities',
       'images',
       'policies',
       'registries',

@@ -12,7 +12,9 @@ import { DEFAULT_PLATFORM } from '../source/platform.js';
 import { LayerCache } from '../source/layer-cache.js';
 import { accountCredentials, layerCacheDir, recordEvent, type Engine } from './engine.js';
 import { anchoreImageMetadata } from '../report/anchore-image.js';
+import { indexFindings, indexPackages } from './image-index.js';
 import { matchStored } from './matching.js';
+import type { ImageAnalysis, MatchResult } from '../model/index.js';
 import { noRows, nowText, type EngineSchema } from './store/schema.js';
 
 export interface WorkerOptions {
@@ -27,6 +29,12 @@ export interface WorkerOptions {
 }
 
 const DEFAULTS = { leaseMs: 60_000, pollMs: 2_000, maxAttempts: 3 };
+
+interface AnalysisResult {
+  analysis: ImageAnalysis;
+  match: MatchResult;
+  manifest: string | null;
+}
 
 type Job = Pick<
   EngineSchema['images'],
@@ -152,8 +160,7 @@ export class AnalysisWorkers {
       void this.renew(job);
     }, this.options.leaseMs / 3);
     try {
-      const stored = await this.analyse(job);
-      await this.finish(job, stored);
+      await this.finish(job, await this.analyse(job));
     } catch (error) {
       if (this.controller.signal.aborted) return;
       await this.fail(job, error instanceof Error ? error.message : String(error), undefined);
@@ -162,7 +169,7 @@ export class AnalysisWorkers {
     }
   }
 
-  private async analyse(job: Job): Promise<Partial<EngineSchema['images']>> {
+  private async analyse(job: Job): Promise<AnalysisResult> {
     const { engine } = this;
     const source = await openRegistryImage(
       job.pull_reference,
@@ -192,13 +199,7 @@ export class AnalysisWorkers {
       await source.close();
     }
     const match = await matchStored(engine, analysis.content);
-    return {
-      image_id: analysis.metadata.imageId ?? null,
-      analysis: JSON.stringify(analysis),
-      manifest,
-      content_metadata: JSON.stringify(anchoreImageMetadata(analysis)),
-      findings: JSON.stringify(match),
-    };
+    return { analysis, match, manifest };
   }
 
   private async renew(job: Job): Promise<void> {
@@ -212,26 +213,36 @@ export class AnalysisWorkers {
       .catch(() => undefined);
   }
 
-  /** Stores the result if this worker still holds the job. */
-  private async finish(job: Job, stored: Partial<EngineSchema['images']>): Promise<void> {
+  /** Stores the result and its query indexes, if this worker still holds the job. */
+  private async finish(job: Job, { analysis, match, manifest }: AnalysisResult): Promise<void> {
     const now = nowText();
-    const result = await this.engine.db
-      .updateTable('images')
-      .set({
-        ...stored,
-        analysis_status: 'analyzed',
-        analysis_error: null,
-        lease_owner: null,
-        lease_until: null,
-        analyzed_at: now,
-        last_updated: now,
-      })
-      .where('account_name', '=', job.account_name)
-      .where('image_digest', '=', job.image_digest)
-      .where('lease_owner', '=', this.engine.hostId)
-      .where('analysis_status', '=', 'analyzing')
-      .executeTakeFirst();
-    if (noRows(result)) return;
+    const stored = await this.engine.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('images')
+        .set({
+          image_id: analysis.metadata.imageId ?? null,
+          analysis: JSON.stringify(analysis),
+          manifest,
+          content_metadata: JSON.stringify(anchoreImageMetadata(analysis)),
+          findings: JSON.stringify(match),
+          analysis_status: 'analyzed',
+          analysis_error: null,
+          lease_owner: null,
+          lease_until: null,
+          analyzed_at: now,
+          last_updated: now,
+        })
+        .where('account_name', '=', job.account_name)
+        .where('image_digest', '=', job.image_digest)
+        .where('lease_owner', '=', this.engine.hostId)
+        .where('analysis_status', '=', 'analyzing')
+        .executeTakeFirst();
+      if (noRows(result)) return false;
+      await indexPackages(trx, job.account_name, job.image_digest, analysis);
+      await indexFindings(trx, job.account_name, job.image_digest, analysis, match);
+      return true;
+    });
+    if (!stored) return;
     await recordEvent(this.engine, {
       account: job.account_name,
       type: 'user.image.analysis.completed',

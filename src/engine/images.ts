@@ -433,7 +433,13 @@ export async function deleteImage(
           },
         );
     }
-    for (const table of ['image_tags', 'evaluations', 'images'] as const)
+    for (const table of [
+      'image_tags',
+      'evaluations',
+      'image_packages',
+      'image_vulnerabilities',
+      'images',
+    ] as const)
       await trx
         .deleteFrom(table)
         .where('account_name', '=', account)

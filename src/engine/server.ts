@@ -12,6 +12,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { eventRoutes } from './routes/events.js';
 import { imageRoutes } from './routes/images.js';
 import { policyRoutes } from './routes/policies.js';
+import { queryRoutes } from './routes/query.js';
 import { registryRoutes } from './routes/registries.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { rootRoutes, systemRoutes } from './routes/system.js';
@@ -45,6 +46,7 @@ const ROUTE_GROUPS = [
   subscriptionRoutes,
   eventRoutes,
   accountRoutes,
+  queryRoutes,
 ];
 
 export function buildServer(options: ServerOptions): FastifyInstance {

@@ -9,6 +9,7 @@
 import type { ImageAnalysis, MatchResult } from '../model/index.js';
 import { checkImage } from './checks.js';
 import { recordEvent, type Engine } from './engine.js';
+import { indexFindings } from './image-index.js';
 import { addImage } from './images.js';
 import { matchStored } from './matching.js';
 import { activeSubscriptions } from './subscriptions.js';
@@ -84,18 +85,22 @@ export async function rematchAll(engine: Engine): Promise<number> {
       .executeTakeFirst();
     if (row?.analysis == null || row.findings === null) continue;
     const before = JSON.parse(row.findings) as MatchResult;
-    const after = await matchStored(engine, (JSON.parse(row.analysis) as ImageAnalysis).content);
+    const analysis = JSON.parse(row.analysis) as ImageAnalysis;
+    const after = await matchStored(engine, analysis.content);
     const [was, now] = [findingKeys(before), findingKeys(after)];
     const added = [...now].filter((k) => !was.has(k));
     const removed = [...was].filter((k) => !now.has(k));
     if (added.length === 0 && removed.length === 0) continue;
     changed++;
-    await engine.db
-      .updateTable('images')
-      .set({ findings: JSON.stringify(after) })
-      .where('account_name', '=', account)
-      .where('image_digest', '=', digest)
-      .execute();
+    await engine.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('images')
+        .set({ findings: JSON.stringify(after) })
+        .where('account_name', '=', account)
+        .where('image_digest', '=', digest)
+        .execute();
+      await indexFindings(trx, account, digest, analysis, after);
+    });
     const tags = await tagsOf(engine, account, digest);
     if (tags.some((tag) => vulnWatched.has(`${account}\n${tag}`)))
       await recordEvent(engine, {

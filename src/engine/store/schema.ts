@@ -129,6 +129,27 @@ export interface EngineSchema {
     version: string;
     heartbeat_at: string;
   };
+  /** Each analysed image's packages, for `query/images/by_package`. */
+  image_packages: {
+    account_name: string;
+    image_digest: string;
+    name: string;
+    version: string;
+    /** Anchore's content type: os, npm, gem, python, java, go, binary. */
+    type: string;
+  };
+  /** Each analysed image's findings, for `query/images/by_vulnerability`; rewritten on re-match. */
+  image_vulnerabilities: {
+    account_name: string;
+    image_digest: string;
+    vuln_id: string;
+    package_name: string;
+    package_version: string;
+    package_type: string;
+    severity: string;
+    namespace: string;
+    will_not_fix: number;
+  };
   /** Every policy evaluation kept, newest last, for `check?history=true` and policy_eval events. */
   evaluations: {
     evaluation_id: string;
@@ -295,6 +316,46 @@ export const MIGRATIONS: ((db: Transaction<EngineSchema>) => Promise<void>)[] = 
       .addColumn('version', 'varchar(64)', (c) => c.notNull())
       .addColumn('heartbeat_at', timestamp, (c) => c.notNull())
       .addPrimaryKeyConstraint('services_pk', ['hostid', 'servicename'])
+      .execute();
+    await db.schema
+      .createTable('image_packages')
+      .addColumn('account_name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('image_digest', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('type', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('image_packages_name')
+      .on('image_packages')
+      .columns(['account_name', 'name'])
+      .execute();
+    await db.schema
+      .createIndex('image_packages_image')
+      .on('image_packages')
+      .columns(['account_name', 'image_digest'])
+      .execute();
+    await db.schema
+      .createTable('image_vulnerabilities')
+      .addColumn('account_name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('image_digest', 'varchar(255)', (c) => c.notNull())
+      .addColumn('vuln_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('package_name', 'text', (c) => c.notNull())
+      .addColumn('package_version', 'text', (c) => c.notNull())
+      .addColumn('package_type', 'varchar(32)', (c) => c.notNull())
+      .addColumn('severity', 'varchar(16)', (c) => c.notNull())
+      .addColumn('namespace', 'varchar(255)', (c) => c.notNull())
+      .addColumn('will_not_fix', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('image_vulnerabilities_id')
+      .on('image_vulnerabilities')
+      .columns(['account_name', 'vuln_id'])
+      .execute();
+    await db.schema
+      .createIndex('image_vulnerabilities_image')
+      .on('image_vulnerabilities')
+      .columns(['account_name', 'image_digest'])
       .execute();
     await db.schema
       .createIndex('evaluations_image')
