@@ -17,6 +17,7 @@ interface SharedOptions {
   dataDir?: string;
   db?: string;
   config?: string;
+  webhookUrl?: string;
 }
 
 interface ServeFlags extends SharedOptions {
@@ -79,7 +80,16 @@ async function engineOptions(flags: SharedOptions, workers: number): Promise<Eng
       ? {}
       : { encryptionKey: env.DRYDOCK_ENCRYPTION_KEY }),
     watchIntervalSeconds: 0,
+    ...webhook(flags.webhookUrl ?? env.DRYDOCK_WEBHOOK_URL),
   };
+}
+
+function webhook(url: string | undefined): Pick<EngineOptions, 'webhook'> {
+  if (url === undefined || url === '') return {};
+  if (!/^https?:\/\//.test(url))
+    throw new DrydockError('invalid-argument', `--webhook-url ${url} is not an http(s) URL`);
+  const secret = env.DRYDOCK_WEBHOOK_SECRET;
+  return { webhook: { url, ...(secret === undefined || secret === '' ? {} : { secret }) } };
 }
 
 /** Runs until a signal, then closes; the process exits when everything is closed. */

@@ -11,6 +11,7 @@ import type { CredentialStore } from '../model/index.js';
 import { canonicalRegistryHost } from '../reference/reference.js';
 import { chainStores, staticStore } from '../source/registry/credentials.js';
 import type { SecretBox } from './secret-box.js';
+import type { WebhookNotifier } from './webhooks.js';
 import { nowText, type EngineDb } from './store/schema.js';
 
 export interface Engine {
@@ -22,6 +23,8 @@ export interface Engine {
   hostId: string;
   /** Called after an image is queued; the in-process workers (if any) look for work at once. */
   wake: () => void;
+  /** Delivers events to the configured webhook, if any. */
+  webhooks?: WebhookNotifier;
 }
 
 export const vulnDbFile = (engine: Pick<Engine, 'dataDir'>): string =>
@@ -68,20 +71,29 @@ export interface EventInput {
 
 /** Records an event for an account (Anchore's `events`), e.g. an analysis finished. */
 export async function recordEvent(engine: Engine, event: EventInput): Promise<void> {
-  await engine.db
-    .insertInto('events')
-    .values({
-      event_id: randomUUID().replace(/-/g, ''),
-      account_name: event.account,
-      type: event.type,
-      level: event.level,
-      resource_type: event.resourceType,
-      resource_id: event.resourceId,
-      message: event.message,
-      details: JSON.stringify(event.details ?? {}),
-      source_servicename: 'drydock',
-      source_hostid: engine.hostId,
-      created_at: nowText(),
-    })
-    .execute();
+  const row = {
+    event_id: randomUUID().replace(/-/g, ''),
+    account_name: event.account,
+    type: event.type,
+    level: event.level,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    message: event.message,
+    details: JSON.stringify(event.details ?? {}),
+    source_servicename: 'drydock',
+    source_hostid: engine.hostId,
+    created_at: nowText(),
+  };
+  await engine.db.insertInto('events').values(row).execute();
+  engine.webhooks?.notify({
+    account: row.account_name,
+    type: row.type,
+    level: row.level,
+    resource_type: row.resource_type,
+    resource_id: row.resource_id,
+    message: row.message,
+    details: event.details ?? {},
+    created_at: row.created_at,
+    event_id: row.event_id,
+  });
 }

@@ -11,6 +11,7 @@ import { AnalysisWorkers } from './analysis-worker.js';
 import { newHostId, type Engine } from './engine.js';
 import { SecretBox } from './secret-box.js';
 import { buildServer } from './server.js';
+import { WebhookNotifier, type WebhookConfig } from './webhooks.js';
 import { announceServices } from './services.js';
 import { openEngineStore } from './store/open-store.js';
 import { rematchAll, watchTags } from './watchers.js';
@@ -31,6 +32,8 @@ export interface EngineOptions {
   watchIntervalSeconds: number;
   /** Worker lease, for tests that kill workers; default 60 s. */
   leaseMs?: number;
+  /** Where events are POSTed (src/engine/webhooks.ts). */
+  webhook?: WebhookConfig;
 }
 
 export interface ServeOptions extends EngineOptions {
@@ -64,6 +67,7 @@ async function openEngine(
     dataDir: options.dataDir,
     hostId: newHostId(),
     wake: () => workers?.wake(),
+    ...(options.webhook === undefined ? {} : { webhooks: new WebhookNotifier(options.webhook) }),
   };
   if (options.workers > 0) {
     workers = new AnalysisWorkers(engine, {
@@ -118,6 +122,7 @@ export async function startServer(options: ServeOptions): Promise<RunningEngine>
       await app.close();
       await workers?.stop();
       await stopHeartbeat();
+      await engine.webhooks?.settle();
       await engine.db.destroy();
     },
   };
@@ -139,6 +144,7 @@ export async function startWorker(options: EngineOptions): Promise<RunningEngine
     async close() {
       await workers?.stop();
       await stopHeartbeat();
+      await engine.webhooks?.settle();
       await engine.db.destroy();
     },
   };

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import { startServer, type RunningEngine } from '../../src/engine/start.js';
+import type { WebhookConfig } from '../../src/engine/webhooks.js';
 import { openVulnDb } from '../../src/vuln/db.js';
 import { importOsv } from '../../src/vuln/import.js';
 
@@ -33,6 +34,7 @@ export interface TestEngineOptions {
   /** An osv.dev-style directory (one subdirectory per feed) imported before the start. */
   feeds?: string;
   leaseMs?: number;
+  webhook?: WebhookConfig;
   /** Use this data directory (and database URL) instead of fresh ones: a restart. */
   reuse?: { dataDir: string; dbUrl?: string };
 }
@@ -95,6 +97,7 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     host: '127.0.0.1',
     port: 0,
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    ...(options.webhook === undefined ? {} : { webhook: options.webhook }),
   });
   const url = running.url ?? '';
   return {
