@@ -3,11 +3,14 @@
  * speed-up, peak RSS), SBOM (bench/sbom.ts: `drydock sbom` against Trivy on a real Debian image),
  * vulndb (bench/vulndb.ts: OSV import of 300,000 records against `unzip -p`), match
  * (bench/match.ts: 10,000 packages against those records) and policy (bench/policy.ts: a 40-rule
- * bundle on a large analysis). Options: `--only inventory|sbom|vulndb|match|policy` (default: all),
+ * bundle on a large analysis) and engine (bench/engine.ts: API latency under 50 clients with 1,000
+ * images, analysis with 1 and 2 workers). Options: `--only inventory|sbom|vulndb|match|policy|engine`
+ * (default: all),
  * `--runs N` (default 3; medians are reported), `--rss-probe time|node` (default: /usr/bin/time
  * when it exists).
  */
 import { parseArgs } from 'node:util';
+import { runEngineBench } from './engine.js';
 import { runInventoryBench } from './inventory.js';
 import { runMatchBench } from './match.js';
 import { defaultProbe, type ProbeKind } from './measure.js';
@@ -21,6 +24,7 @@ const PARTS = {
   vulndb: runVulnDbBench,
   match: runMatchBench,
   policy: runPolicyBench,
+  engine: runEngineBench,
 } satisfies Record<string, (runs: number, probe: ProbeKind) => Promise<void>>;
 type Part = keyof typeof PARTS;
 

@@ -130,6 +130,15 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
     const repeat = await admin.request<ImageRecord[]>('POST', '/images', { tag: badTag });
     expect(repeat.body[0]?.analysis_status).toBe('analyzed');
     const list = await admin.get<ImageRecord[]>('/images');
+    expect(list.body.map((i) => i.analysis_status)).toEqual(['analyzed', 'analyzed']);
+    const plain = await fetch(`${engine.url}/images`, {
+      headers: {
+        authorization: `Basic ${Buffer.from('admin:foobar').toString('base64')}`,
+        'accept-encoding': 'identity',
+      },
+    });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(((await plain.json()) as unknown[]).length).toBe(2);
     expect(list.body.map((i) => i.imageDigest).sort()).toEqual(
       [GOOD.manifestDigest, BAD.manifestDigest].sort(),
     );

@@ -150,14 +150,20 @@ export async function createAccount(
       .where('name', '=', row.name)
       .executeTakeFirst();
     if (taken !== undefined) throw conflict(`account ${row.name} already exists`);
-    await trx.insertInto('accounts').values(row).execute();
+    await trx
+      .insertInto('accounts')
+      .values({ ...row, image_revision: 0 })
+      .execute();
     await installDefaultBundle(trx, row.name);
   });
   return row;
 }
 
+/** What the API shows of an account (not its internal counters). */
+const ACCOUNT_COLUMNS = ['name', 'email', 'type', 'state', 'created_at', 'last_updated'] as const;
+
 export async function listAccounts(engine: Engine, state?: string): Promise<AccountRecord[]> {
-  let query = engine.db.selectFrom('accounts').selectAll();
+  let query = engine.db.selectFrom('accounts').select(ACCOUNT_COLUMNS);
   if (state !== undefined) query = query.where('state', '=', state as AccountState);
   return query.orderBy('name').execute();
 }
@@ -165,7 +171,7 @@ export async function listAccounts(engine: Engine, state?: string): Promise<Acco
 export async function getAccount(engine: Engine, name: string): Promise<AccountRecord> {
   const row = await engine.db
     .selectFrom('accounts')
-    .selectAll()
+    .select(ACCOUNT_COLUMNS)
     .where('name', '=', name)
     .executeTakeFirst();
   if (row === undefined) throw notFound(`account ${name} not found`);

@@ -13,6 +13,7 @@ import { LayerCache } from '../source/layer-cache.js';
 import { accountCredentials, layerCacheDir, recordEvent, type Engine } from './engine.js';
 import { anchoreImageMetadata } from '../report/anchore-image.js';
 import { indexFindings, indexPackages } from './image-index.js';
+import { touchImages } from './images.js';
 import { matchStored } from './matching.js';
 import type { ImageAnalysis, MatchResult } from '../model/index.js';
 import { noRows, nowText, type EngineSchema } from './store/schema.js';
@@ -146,7 +147,9 @@ export class AnalysisWorkers {
         .where('analysis_status', '=', candidate.analysis_status)
         .where('attempts', '=', candidate.attempts)
         .executeTakeFirst();
-      if (!noRows(result)) return candidate;
+      if (noRows(result)) continue;
+      await touchImages(db, candidate.account_name);
+      return candidate;
     }
     return undefined;
   }
@@ -238,6 +241,7 @@ export class AnalysisWorkers {
         .where('analysis_status', '=', 'analyzing')
         .executeTakeFirst();
       if (noRows(result)) return false;
+      await touchImages(trx, job.account_name);
       await indexPackages(trx, job.account_name, job.image_digest, analysis);
       await indexFindings(trx, job.account_name, job.image_digest, analysis, match);
       return true;
@@ -281,6 +285,7 @@ export class AnalysisWorkers {
         : update.where('analysis_status', 'in', ['analyzing', 'not_analyzed']);
     const result = await update.executeTakeFirst();
     if (noRows(result)) return;
+    await touchImages(this.engine.db, job.account_name);
     await recordEvent(this.engine, {
       account: job.account_name,
       type: 'user.image.analysis.failed',

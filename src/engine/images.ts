@@ -11,6 +11,9 @@ import { badRequest, conflict, notFound } from './api-error.js';
 import { accountCredentials, type Engine } from './engine.js';
 import type { AnchoreImage } from '../report/anchore-image.js';
 import { imageRecordOf } from './image-record.js';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Kysely } from 'kysely';
 import { nowText, type AnalysisStatus, type EngineSchema } from './store/schema.js';
 import { ensureTagSubscriptions } from './subscriptions.js';
 
@@ -150,6 +153,7 @@ export async function addImage(
       )
       .execute();
     await ensureTagSubscriptions(trx, account, fulltag, flags.autosubscribe);
+    await touchImages(trx, account);
   });
   engine.wake();
   return [await imageRecord(engine, account, resolved.digest)];
@@ -262,6 +266,69 @@ export async function listImages(
   }
   const rows = await query.orderBy('created_at', 'desc').execute();
   return records(engine, account, rows);
+}
+
+/** A list as JSON, and gzipped once for the clients that accept it (python requests, curl). */
+export interface ImageListJson {
+  plain: Buffer;
+  gzip: Buffer;
+}
+
+const gzipAsync = promisify(gzip);
+
+/** Cached image lists per engine: key → the account's image revision and the JSON sent. */
+const listCaches = new WeakMap<Engine, Map<string, { revision: number; json: ImageListJson }>>();
+const MAX_CACHED_LISTS = 64;
+
+/**
+ * The image list as JSON. Lists are the API's largest answers (a record per image), and CI
+ * pipelines poll them: the JSON is kept per account and filter and served again until the
+ * account's image revision (bumped by every change to its records, in any process) moves on.
+ */
+export async function listImagesJson(
+  engine: Engine,
+  account: string,
+  filter: ImageFilter,
+): Promise<ImageListJson> {
+  const revision = await imageRevision(engine.db, account);
+  const key = JSON.stringify([account, filter.fulltag, filter.imageStatus, filter.analysisStatus]);
+  let cache = listCaches.get(engine);
+  if (cache === undefined) {
+    cache = new Map<string, { revision: number; json: ImageListJson }>();
+    listCaches.set(engine, cache);
+  }
+  const cached = cache.get(key);
+  if (cached?.revision === revision) return cached.json;
+  const plain = Buffer.from(JSON.stringify(await listImages(engine, account, filter)));
+  const json = { plain, gzip: await gzipAsync(plain) };
+  // Read again: a change while the list was built must not be cached under the older revision.
+  if ((await imageRevision(engine.db, account)) === revision) {
+    cache.delete(key);
+    cache.set(key, { revision, json });
+    for (const oldest of cache.keys()) {
+      if (cache.size <= MAX_CACHED_LISTS) break;
+      cache.delete(oldest);
+    }
+  }
+  return json;
+}
+
+async function imageRevision(db: Kysely<EngineSchema>, account: string): Promise<number> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('image_revision')
+    .where('name', '=', account)
+    .executeTakeFirst();
+  return row?.image_revision ?? 0;
+}
+
+/** Marks the account's image records changed: call in the transaction that changes them. */
+export async function touchImages(db: Kysely<EngineSchema>, account: string): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set((eb) => ({ image_revision: eb('image_revision', '+', 1) }))
+    .where('name', '=', account)
+    .execute();
 }
 
 /**
@@ -433,6 +500,7 @@ export async function deleteImage(
           },
         );
     }
+    await touchImages(trx, account);
     for (const table of [
       'image_tags',
       'evaluations',

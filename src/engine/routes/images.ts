@@ -24,7 +24,7 @@ import {
   imageById,
   imageByTag,
   imageRecord,
-  listImages,
+  listImagesJson,
 } from '../images.js';
 import { identityOf } from '../server.js';
 import { flag, objectBody, paramsOf, queryOf, type RouteGroup } from './route-context.js';
@@ -48,16 +48,19 @@ export const imageRoutes: RouteGroup = (app, { engine }) => {
       autosubscribe: flag(query.autosubscribe, true),
     });
   });
-  app.get('/images', async (request) => {
+  app.get('/images', async (request, reply) => {
     const query = queryOf(request);
     const { account } = identityOf(request);
     if (query.fulltag !== undefined && !flag(query.history, false))
       return imageByTag(engine, account, query.fulltag);
-    return listImages(engine, account, {
+    const json = await listImagesJson(engine, account, {
       fulltag: query.fulltag,
       imageStatus: query.image_status,
       analysisStatus: query.analysis_status,
     });
+    void reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+    if (!/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.send(json.plain);
+    return reply.header('content-encoding', 'gzip').send(json.gzip);
   });
   app.get('/images/by_id/:imageId', async (request) =>
     imageById(engine, identityOf(request).account, paramsOf(request).imageId ?? ''),

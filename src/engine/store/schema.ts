@@ -18,6 +18,8 @@ export interface EngineSchema {
     email: string | null;
     type: AccountType;
     state: AccountState;
+    /** Bumped by every change to the account's image records: the key of cached image lists. */
+    image_revision: number;
     created_at: string;
     last_updated: string;
   };
@@ -177,6 +179,7 @@ export const MIGRATIONS: ((db: Transaction<EngineSchema>) => Promise<void>)[] = 
       .addColumn('email', 'text')
       .addColumn('type', 'varchar(16)', (c) => c.notNull())
       .addColumn('state', 'varchar(16)', (c) => c.notNull())
+      .addColumn('image_revision', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', timestamp, (c) => c.notNull())
       .addColumn('last_updated', timestamp, (c) => c.notNull())
       .execute();
