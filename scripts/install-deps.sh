@@ -16,6 +16,8 @@ apt_packages=(
   python3-packaging libmaven3-core-java libdpkg-perl ruby-cvss-suite
   # the evaluate report checks: the seeds' jq filter, anchore-cli's table library
   jq python3-prettytable
+  # the real anchore-cli, run unmodified against the engine by test/anchore-cli.test.ts
+  python3-click python3-prettytable python3-requests python3-yaml python3-dateutil
 )
 missing=()
 for p in "${apt_packages[@]}"; do
