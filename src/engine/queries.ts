@@ -47,12 +47,16 @@ async function imageReferences(engine: Engine, account: string, digests: readonl
       image.image_digest,
       {
         digest: image.image_digest,
+        // The engine's own responses (and anchore-cli's tables) use imageDigest and fulltag,
+        // the swagger digest and pullstring: both are given.
+        imageDigest: image.image_digest,
         id: (image.image_id ?? '').replace(/^sha256:/, ''),
         analyzed_at: image.analyzed_at,
         tag_history: tags
           .filter((t) => t.image_digest === image.image_digest)
           .map((t) => ({
             pullstring: t.fulltag,
+            fulltag: t.fulltag,
             registry: t.registry,
             repository: t.repo,
             tag: t.tag,
@@ -146,7 +150,11 @@ export async function imagesByVulnerability(
     returned_count: grouped.length,
     total_count: grouped.length,
     vulnerability_id: filter.id,
-    images: grouped.map((g) => ({ image: g.image, affected_packages: g.items })),
+    images: grouped.map((g) => ({
+      image: g.image,
+      affected_packages: g.items,
+      vulnerable_packages: g.items,
+    })),
   };
 }
 
