@@ -24,7 +24,7 @@ import { sarif210Validator } from './fixtures/scan-report/schemas.js';
 import { cyclonedx16Validator } from './fixtures/sbom/schemas.js';
 import { ensureBuilt, runCli, type CliRun } from './harness/cli.js';
 import { buildImage, type BuiltImage } from './harness/image-builder.js';
-import { startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
+import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 
 const DEMO_OSV = join(import.meta.dirname, '..', 'examples', 'demo-image', 'osv');
 const GITLAB_SCHEMA = join(
@@ -120,20 +120,6 @@ const ref = (repoTag: string): string => `${registry.host}/${repoTag}`;
 function ci(args: string[], env: Record<string, string> = {}, stdin = ''): Promise<CliRun> {
   const db = args.includes('--db-file') ? [] : ['--db-file', dbFile];
   return runCli(['ci', '--no-cache', ...db, ...args], work, stdin, env);
-}
-
-/** The registry stores blobs by digest: flipping the bytes of one corrupts it for every pull. */
-async function corruptBlob(target: TestRegistry, digest: string): Promise<void> {
-  const hex = digest.slice('sha256:'.length);
-  const path = join(
-    target.dataDir,
-    'docker/registry/v2/blobs/sha256',
-    hex.slice(0, 2),
-    hex,
-    'data',
-  );
-  const bytes = await readFile(path);
-  await writeFile(path, Buffer.from(bytes.map((byte) => byte ^ 0xff)));
 }
 
 function run(command: string, args: string[], input: string): string {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoImageSpec } from '../examples/demo-image/spec.js';
 import { buildImage } from './harness/image-builder.js';
-import { startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
+import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 import { importFeeds, startTestEngine, type ApiClient, type TestEngine } from './harness/engine.js';
 import { join } from 'node:path';
 
@@ -26,6 +26,10 @@ const GOOD = buildImage({
   config: { Cmd: ['/bin/true'] },
 });
 const BAD = buildImage(demoImageSpec);
+/** Its layer is corrupted in the registry after the push. */
+const BROKEN = buildImage({
+  layers: [{ entries: [{ path: 'etc/broken', content: 'a layer to corrupt\n' }] }],
+});
 
 interface ImageRecord {
   imageDigest: string;
@@ -50,6 +54,8 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
     registry = await startRegistry({ auth: 'htpasswd' });
     await registry.push('team/app', 'good', GOOD);
     await registry.push('team/app', 'bad', BAD);
+    await registry.push('team/broken', '1', BROKEN);
+    await corruptBlob(registry, BROKEN.layerDigests[0] ?? '');
     goodTag = `${registry.host}/team/app:good`;
     badTag = `${registry.host}/team/app:bad`;
     engine = await startTestEngine({ backend });
@@ -154,6 +160,22 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
       events.body.results.filter((e) => e.event.type === 'user.image.analysis.completed'),
     ).toHaveLength(2);
   }, 120_000);
+
+  it('marks an image whose layer is corrupt analysis_failed, with the reason in an event', async () => {
+    const added = await admin.request('POST', '/images', { tag: `${registry.host}/team/broken:1` });
+    expect(added.status).toBe(200);
+    expect(await admin.waitForAnalysis(BROKEN.manifestDigest)).toBe('analysis_failed');
+    const content = await admin.get<ApiError>(`/images/${BROKEN.manifestDigest}/content/os`);
+    expect(content.status).toBe(404);
+    expect(content.body.message).toMatch(/analysis_status: analysis_failed/);
+    const events = await admin.get<{
+      results: { event: { message: string; resource: { id: string } } }[];
+    }>('/events?event_type=user.image.analysis.failed');
+    expect(events.body.results.map((e) => e.event.resource.id)).toEqual([BROKEN.manifestDigest]);
+    expect(events.body.results[0]?.event.message).toMatch(/digest|corrupt/i);
+    const deleted = await admin.request('DELETE', `/images/${BROKEN.manifestDigest}?force=true`);
+    expect(deleted.status).toBe(200);
+  });
 
   it('serves content, metadata and vulnerabilities of an analysed image', async () => {
     const types = await admin.get<string[]>(`/images/${BAD.manifestDigest}/content`);

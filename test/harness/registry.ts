@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,4 +267,18 @@ async function pushImage(
     pushed = res.headers.get('docker-content-digest') ?? m.digest;
   }
   return pushed;
+}
+
+/** The registry stores blobs by digest: flipping the bytes of one corrupts it for every pull. */
+export async function corruptBlob(target: TestRegistry, digest: string): Promise<void> {
+  const hex = digest.slice('sha256:'.length);
+  const path = join(
+    target.dataDir,
+    'docker/registry/v2/blobs/sha256',
+    hex.slice(0, 2),
+    hex,
+    'data',
+  );
+  const bytes = await readFile(path);
+  await writeFile(path, Buffer.from(bytes.map((byte) => byte ^ 0xff)));
 }
