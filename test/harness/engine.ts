@@ -35,6 +35,8 @@ export interface TestEngineOptions {
   feeds?: string;
   leaseMs?: number;
   webhook?: WebhookConfig;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  https?: { key: Buffer; cert: Buffer };
   /** Use this data directory (and database URL) instead of fresh ones: a restart. */
   reuse?: { dataDir: string; dbUrl?: string };
 }
@@ -98,6 +100,7 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     port: 0,
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     ...(options.webhook === undefined ? {} : { webhook: options.webhook }),
+    ...(options.https === undefined ? {} : { https: options.https }),
   });
   const url = running.url ?? '';
   return {
