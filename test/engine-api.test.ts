@@ -255,6 +255,32 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
     expect(records.body.vulnerabilities.map((v) => v.id)).toContain(first?.vuln);
   });
 
+  it('leaves out the findings of a feed group an admin turned off, from the next sync', async () => {
+    const group = encodeURIComponent('Debian:12');
+    const off = await admin.request<{ name: string; enabled: boolean }>(
+      'PUT',
+      `/system/feeds/Debian/${group}?enabled=false`,
+    );
+    expect(off.body).toMatchObject({ name: 'Debian:12', enabled: false });
+    const listed =
+      await admin.get<{ name: string; groups: { name: string; enabled: boolean }[] }[]>(
+        '/system/feeds',
+      );
+    expect(
+      listed.body.find((f) => f.name === 'Debian')?.groups.find((g) => g.name === 'Debian:12')
+        ?.enabled,
+    ).toBe(false);
+    await admin.request('POST', '/system/feeds');
+    const os = `/images/${BAD.manifestDigest}/vuln/os`;
+    expect((await admin.get<{ vulnerabilities: unknown[] }>(os)).body.vulnerabilities).toEqual([]);
+    await admin.request('PUT', `/system/feeds/Debian/${group}?enabled=true`);
+    await admin.request('POST', '/system/feeds');
+    expect(
+      (await admin.get<{ vulnerabilities: unknown[] }>(os)).body.vulnerabilities.length,
+    ).toBeGreaterThan(0);
+    expect((await admin.request('PUT', '/system/feeds/NoSuchFeed?enabled=false')).status).toBe(404);
+  });
+
   it('evaluates images against the active bundle: the bad one fails, the good one passes', async () => {
     type Check = Record<
       string,
@@ -350,6 +376,7 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
       (await bob.get<{ policyId: string }[]>('/policies')).body.map((p) => p.policyId),
     ).toEqual(['drydock-default-bundle']);
     expect((await bob.get('/accounts')).status).toBe(403);
+    expect((await bob.request('PUT', '/system/feeds/Debian?enabled=false')).status).toBe(403);
     expect((await engine.client('bob', 'bob-secret', 'admin').get('/images')).status).toBe(403);
     const actingAsBob = engine.client('admin', 'foobar', 'team-b');
     expect((await actingAsBob.get('/images')).body).toEqual([]);

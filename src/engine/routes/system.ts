@@ -2,14 +2,14 @@
  * System routes: the API root, health, version, status, the API description anchore-cli reads
  * its version from, services, feeds (list and sync) and the policy gate specification.
  */
-import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { policySpec } from '../../policy/policy-spec.js';
-import { feedStatus, openVulnDb, type FeedStatus } from '../../vuln/db.js';
-import { vulnDbFile, type Engine } from '../engine.js';
+import { requireAdmin } from '../accounts.js';
+import { listFeeds, setFeedEnabled } from '../feeds.js';
+import { identityOf } from '../server.js';
 import { listServices } from '../services.js';
 import { ENGINE_SCHEMA_VERSION } from '../store/schema.js';
-import type { RouteContext, RouteGroup } from './route-context.js';
+import { flag, paramsOf, queryOf, type RouteContext, type RouteGroup } from './route-context.js';
 
 /** The Anchore API version drydock speaks; anchore-cli picks its request style from it. */
 export const ANCHORE_API_VERSION = '0.1.20';
@@ -27,11 +27,17 @@ export const systemRoutes: RouteGroup = (app, context) => {
     service_states: await listServices(engine, String(ENGINE_SCHEMA_VERSION)),
   }));
   app.get('/system/services', () => listServices(engine, String(ENGINE_SCHEMA_VERSION)));
-  app.get('/system/feeds', () => feeds(engine));
+  app.get('/system/feeds', () => listFeeds(engine));
+  for (const path of ['/system/feeds/:feed', '/system/feeds/:feed/:group'])
+    app.put(path, async (request) => {
+      requireAdmin(identityOf(request));
+      const { feed = '', group } = paramsOf(request);
+      return setFeedEnabled(engine, feed, group, flag(queryOf(request).enabled, true));
+    });
   app.post('/system/feeds', async () => {
     const started = Date.now();
     await context.syncFeeds();
-    return (await feeds(engine)).map((feed) => ({
+    return (await listFeeds(engine)).map((feed) => ({
       feed: feed.name,
       status: 'success',
       total_time_seconds: (Date.now() - started) / 1000,
@@ -93,38 +99,5 @@ function apiDescription(context: RouteContext) {
     },
     basePath: '/v1',
     paths,
-  };
-}
-
-async function feeds(engine: Engine) {
-  const file = vulnDbFile(engine);
-  const exists = await stat(file).then(
-    (info) => info.isFile(),
-    () => false,
-  );
-  if (!exists) return [];
-  const db = await openVulnDb(file);
-  try {
-    return (await feedStatus(db)).map(feedMetadata);
-  } finally {
-    await db.destroy();
-  }
-}
-
-function feedMetadata(feed: FeedStatus) {
-  return {
-    name: feed.feed,
-    enabled: true,
-    created_at: feed.lastSync,
-    updated_at: feed.lastSync,
-    last_full_sync: feed.lastSync,
-    groups: Object.entries(feed.ecosystems).map(([name, records]) => ({
-      name,
-      enabled: true,
-      created_at: feed.lastSync,
-      updated_at: feed.lastSync,
-      last_sync: feed.lastSync,
-      record_count: records,
-    })),
   };
 }

@@ -131,6 +131,13 @@ export interface EngineSchema {
     version: string;
     heartbeat_at: string;
   };
+  /** Feeds and feed groups turned off (`system feeds config --disable`); absent rows are on. */
+  feed_settings: {
+    feed: string;
+    /** '' for the whole feed. */
+    group_name: string;
+    enabled: number;
+  };
   /** Each analysed image's packages, for `query/images/by_package`. */
   image_packages: {
     account_name: string;
@@ -319,6 +326,13 @@ export const MIGRATIONS: ((db: Transaction<EngineSchema>) => Promise<void>)[] = 
       .addColumn('version', 'varchar(64)', (c) => c.notNull())
       .addColumn('heartbeat_at', timestamp, (c) => c.notNull())
       .addPrimaryKeyConstraint('services_pk', ['hostid', 'servicename'])
+      .execute();
+    await db.schema
+      .createTable('feed_settings')
+      .addColumn('feed', 'varchar(255)', (c) => c.notNull())
+      .addColumn('group_name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('feed_settings_pk', ['feed', 'group_name'])
       .execute();
     await db.schema
       .createTable('image_packages')
