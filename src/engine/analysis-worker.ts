@@ -29,7 +29,7 @@ export interface WorkerOptions {
   maxAttempts?: number;
 }
 
-const DEFAULTS = { leaseMs: 60_000, pollMs: 2_000, maxAttempts: 3 };
+const DEFAULTS = { leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3 };
 
 interface AnalysisResult {
   analysis: ImageAnalysis;
