@@ -1,6 +1,15 @@
 /** drydock's command line. Each command group lives in its own file and registers here. */
 import { Command } from 'commander';
 import { ciCommand } from './ci.js';
+import {
+  eventCommand,
+  imageCommand,
+  policyCommand,
+  registryCommand,
+  subscriptionCommand,
+  systemCommand,
+  withEngineCheck,
+} from './client/commands.js';
 import { version } from './common-options.js';
 import { contentCommand } from './content.js';
 import { dbCommand } from './db.js';
@@ -15,16 +24,24 @@ import { scanCommand } from './scan.js';
 const program = new Command('drydock')
   .description('Inspect container images and gate them on policy')
   .version(version())
+  // Options after a subcommand are its own: `drydock evaluate check --tag` is not evaluate's --tag.
+  .enablePositionalOptions()
   .addCommand(inspectCommand())
   .addCommand(filesCommand())
   .addCommand(sbomCommand())
   .addCommand(scanCommand())
-  .addCommand(evaluateCommand())
+  .addCommand(withEngineCheck(evaluateCommand()))
   .addCommand(contentCommand())
   .addCommand(dbCommand())
   .addCommand(ciCommand())
   .addCommand(serveCommand())
-  .addCommand(workerCommand());
+  .addCommand(workerCommand())
+  .addCommand(imageCommand())
+  .addCommand(registryCommand())
+  .addCommand(policyCommand())
+  .addCommand(subscriptionCommand())
+  .addCommand(systemCommand())
+  .addCommand(eventCommand());
 
 handleStdoutErrors();
 process.exitCode = await runCli(program, process.argv);

@@ -8,6 +8,8 @@
  * when it has none (anchore-cli shows the bare action then).
  */
 import { printable } from '../../util/text.js';
+import { plainColumns } from '../plain-columns.js';
+import { pythonStr } from '../python-text.js';
 import { anchoreCheck, type AnchoreCheck, type AnchoreRow } from './anchore-check.js';
 import { gapSummary, type PolicyFormat } from './policy-format.js';
 
@@ -17,13 +19,17 @@ export const tableFormat: PolicyFormat = {
     const [byDigest = {}] = anchoreCheck(report);
     for (const [digest, byTag] of Object.entries(byDigest))
       for (const [tag, checks] of Object.entries(byTag))
-        for (const check of checks) yield checkText(digest, tag, check);
+        for (const check of checks) yield anchoreCheckText(digest, tag, check);
     // anchore-cli's print() ends its output with an empty line.
     yield `\nGap: ${gapSummary(report.evaluation)}\n`;
   },
 };
 
-function checkText(digest: string, tag: string, check: AnchoreCheck): string {
+/**
+ * One check as anchore-cli prints it: `Key: value` lines, and with the detail the table after a
+ * blank line. Shared with `drydock evaluate check`, which prints the engine's response.
+ */
+export function anchoreCheckText(digest: string, tag: string, check: AnchoreCheck): string {
   const result = check.detail.result;
   // anchore-cli's order: the image and verdict, with --detail the image id and final action too.
   const lines: [string, string][] = [
@@ -41,7 +47,7 @@ function checkText(digest: string, tag: string, check: AnchoreCheck): string {
       ['Final Action', result.final_action],
       ['Final Action Reason', result.final_action_reason],
     );
-  const head = lines.map(([key, value]) => `${key}: ${printable(value)}\n`).join('');
+  const head = lines.map(([key, value]) => `${key}: ${printable(pythonStr(value))}\n`).join('');
   if (result === undefined) return head;
   const table = result.result[result.image_id];
   const rows = typeof table === 'object' && 'result' in table ? table.result.rows : [];
@@ -55,20 +61,4 @@ function rowCells(row: AnchoreRow): string[] {
       ? action
       : `whitelisted(${whitelisted.whitelist_name ?? whitelisted.whitelist_id})`;
   return [gate, trigger, detail, status];
-}
-
-/**
- * prettytable's PLAIN_COLUMNS: a header, no borders, each cell left-aligned and then 8 spaces;
- * nothing at all, not even the header, when there are no rows.
- */
-function plainColumns(head: readonly string[], rows: readonly string[][]): string {
-  if (rows.length === 0) return '';
-  const cells = [head, ...rows.map((row) => row.map((cell) => printable(cell)))];
-  // A loop, not Math.max(...): an image with many findings gives many rows.
-  const widths = head.map(() => 0);
-  for (const row of cells)
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return cells
-    .map((row) => row.map((cell, i) => `${cell.padEnd(widths[i] ?? 0)}        `).join(''))
-    .join('\n');
 }
