@@ -197,6 +197,17 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
     );
     const missing = await admin.get<ApiError>(`/images/${BAD.manifestDigest}/content/nothing`);
     expect(missing.status).toBe(404);
+    const whole = await admin.get<{ analysis: { metadata: { manifestDigest: string } } }>(
+      `/images/${BAD.manifestDigest}/drydock/analysis`,
+    );
+    expect(whole.body.analysis.metadata.manifestDigest).toBe(BAD.manifestDigest);
+    const forced = await admin.request<(ImageRecord & { analyzed_at: string | null })[]>(
+      'POST',
+      '/images?force=true',
+      { tag: goodTag },
+    );
+    expect(forced.body[0]).toMatchObject({ analyzed_at: null, image_content: { metadata: null } });
+    expect(await admin.waitForAnalysis(GOOD.manifestDigest)).toBe('analyzed');
   });
 
   it('re-matches stored analyses when the feeds sync, and records the change for vuln_update', async () => {
@@ -221,7 +232,7 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
     expect(all.body.vulnerabilities.length).toBeGreaterThan(after.body.vulnerabilities.length);
     const events = await admin.get<{
       results: { event: { type: string; resource: { id: string } } }[];
-    }>('/events?event_type=user.image.vulnerabilities');
+    }>('/events?event_type=user.image.vulnerabilities.*');
     expect(events.body.results.map((e) => e.event.resource.id)).toEqual([BAD.manifestDigest]);
     const feeds = await admin.get<{ name: string }[]>('/system/feeds');
     expect(feeds.body.map((f) => f.name)).toContain('Debian');

@@ -122,6 +122,9 @@ export async function addImage(
           ...(requeue
             ? {
                 analysis_status: 'not_analyzed' as const,
+                // The old analysis no longer describes the record: its summary goes with it.
+                analyzed_at: null,
+                content_metadata: null,
                 analysis_error: null,
                 attempts: 0,
                 lease_owner: null,
@@ -155,8 +158,10 @@ export async function addImage(
     await ensureTagSubscriptions(trx, account, fulltag, flags.autosubscribe);
     await touchImages(trx, account);
   });
+  // The record as queued, read before a worker is woken to change it.
+  const record = await imageRecord(engine, account, resolved.digest);
   engine.wake();
-  return [await imageRecord(engine, account, resolved.digest)];
+  return [record];
 }
 
 /** Anchore adds tags only: a digest needs the tag it was pushed as, for the policy mappings. */

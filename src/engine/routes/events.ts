@@ -1,4 +1,5 @@
 /** `/events`: what happened in an account (analyses finished, findings or verdicts changed). */
+import { sql } from 'kysely';
 import { notFound } from '../api-error.js';
 import { identityOf } from '../server.js';
 import type { EngineSchema } from '../store/schema.js';
@@ -89,14 +90,23 @@ export const eventRoutes: RouteGroup = (app, { engine }) => {
   });
 };
 
+/**
+ * `event_type` as anchore-cli sends it: an exact type, or a pattern with `*` wildcards
+ * (`user.image.*`); LIKE's own `%` and `_` in it are matched literally.
+ */
+function typeFilter(pattern: string) {
+  if (!pattern.includes('*')) return sql<boolean>`type = ${pattern}`;
+  const like = pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replaceAll('*', '%');
+  return sql<boolean>`type like ${like} escape '\\'`;
+}
+
 /** The account's events the query's filters select (since, before, level, type, resource). */
 function filtered(db: import('../store/schema.js').EngineDb, account: string, query: Query) {
   let select = db.selectFrom('events').selectAll().where('account_name', '=', account);
   if (query.since !== undefined) select = select.where('created_at', '>=', query.since);
   if (query.before !== undefined) select = select.where('created_at', '<', query.before);
   if (query.level !== undefined) select = select.where('level', '=', query.level.toUpperCase());
-  if (query.event_type !== undefined)
-    select = select.where('type', 'like', `${query.event_type.replace(/[%_]/g, '')}%`);
+  if (query.event_type !== undefined) select = select.where(typeFilter(query.event_type));
   if (query.resource_type !== undefined)
     select = select.where('resource_type', '=', query.resource_type);
   if (query.resource_id !== undefined) select = select.where('resource_id', '=', query.resource_id);

@@ -126,6 +126,12 @@ export const imageRoutes: RouteGroup = (app, { engine }) => {
       metadata: Buffer.from(text).toString('base64'),
     };
   });
+  // drydock's own: the stored analysis and findings whole, so `drydock ci` against an engine
+  // writes the same SARIF, CycloneDX and GitLab reports as it does embedded.
+  perImage(app, engine, 'get', '/drydock/analysis', async (e, account, digest) => {
+    const { analysis, match } = await analysedImage(e, account, digest);
+    return { imageDigest: digest, analysis, match };
+  });
   perImage(app, engine, 'get', '/check', async (e, account, digest, request) => {
     const query = queryOf(request);
     if (query.tag === undefined || query.tag === '')
