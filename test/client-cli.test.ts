@@ -6,12 +6,12 @@
  * `--json` against Python's json.dumps of the API's answer, `event get` against PyYAML; the exit
  * codes are anchore-cli's (0, 1 refused, 2 could not work, 101 not analysed yet).
  */
+import { corruptibleImage, failingImage, passingImage } from './harness/gate-images.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoImageSpec } from '../examples/demo-image/spec.js';
 import type { AnchoreContentResponse } from '../src/report/anchore-content.js';
 import type { AnchoreImage } from '../src/report/anchore-image.js';
 import type { AnchoreCheckResponse } from '../src/report/policy/anchore-check.js';
@@ -23,7 +23,7 @@ import {
   type ApiClient,
   type TestEngine,
 } from './harness/engine.js';
-import { buildImage, writeOciLayout } from './harness/image-builder.js';
+import { writeOciLayout } from './harness/image-builder.js';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 import { createSigningIdentity } from './harness/token-server.js';
 
@@ -32,23 +32,11 @@ const CLI_DOC = join(import.meta.dirname, '..', 'docs', 'cli.md');
 const [REGISTRY_USER = '', REGISTRY_PASSWORD = ''] = Object.entries(TEST_USERS)[0] ?? [];
 const WRONG_PASSWORD = 'not-the-password-4711';
 
-const GOOD = buildImage({
-  layers: [
-    {
-      entries: [
-        { path: 'etc/', type: 'dir' },
-        { path: 'etc/motd', content: 'hello\n' },
-      ],
-    },
-  ],
-  config: { Cmd: ['/bin/true'] },
-});
+const GOOD = passingImage();
 /** The demo image: Debian, npm and Python packages with real OSV records, port 22 exposed. */
-const BAD = buildImage(demoImageSpec);
+const BAD = failingImage();
 /** An image of its own whose layer is corrupted in the registry: its analysis fails. */
-const BROKEN = buildImage({
-  layers: [{ entries: [{ path: 'etc/broken', content: 'a layer to corrupt\n' }] }],
-});
+const BROKEN = corruptibleImage();
 
 /** anchore-cli's printers: json.dumps for --json, prettytable for tables, PyYAML for an event. */
 const PYTHON_JSON =

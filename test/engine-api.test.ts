@@ -4,9 +4,8 @@
  * run by the in-process worker, content, vulnerabilities, policy checks, subscriptions blocking
  * deletes, feed syncs re-matching stored images, and accounts that never see each other's data.
  */
+import { corruptibleImage, failingImage, passingImage } from './harness/gate-images.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoImageSpec } from '../examples/demo-image/spec.js';
-import { buildImage } from './harness/image-builder.js';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 import { importFeeds, startTestEngine, type ApiClient, type TestEngine } from './harness/engine.js';
 import { join } from 'node:path';
@@ -14,22 +13,10 @@ import { join } from 'node:path';
 const DEMO_OSV = join(import.meta.dirname, '..', 'examples', 'demo-image', 'osv');
 const [REGISTRY_USER = '', REGISTRY_PASSWORD = ''] = Object.entries(TEST_USERS)[0] ?? [];
 
-const GOOD = buildImage({
-  layers: [
-    {
-      entries: [
-        { path: 'etc/', type: 'dir' },
-        { path: 'etc/motd', content: 'hello\n' },
-      ],
-    },
-  ],
-  config: { Cmd: ['/bin/true'] },
-});
-const BAD = buildImage(demoImageSpec);
+const GOOD = passingImage();
+const BAD = failingImage();
 /** Its layer is corrupted in the registry after the push. */
-const BROKEN = buildImage({
-  layers: [{ entries: [{ path: 'etc/broken', content: 'a layer to corrupt\n' }] }],
-});
+const BROKEN = corruptibleImage();
 
 interface ImageRecord {
   imageDigest: string;

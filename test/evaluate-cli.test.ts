@@ -6,6 +6,7 @@
  * whitelisted images, vulnerability and Dockerfile rules on the demo image's real OSV records, the
  * shipped default bundle, --tag, --policy-id, --base, and malformed bundles.
  */
+import { failingImage, passingImage } from './harness/gate-images.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -59,18 +60,8 @@ for record in json.load(sys.stdin):
 print(out)
 `;
 
-const GOOD = buildImage({
-  layers: [
-    {
-      entries: [
-        { path: 'etc/', type: 'dir' },
-        { path: 'etc/motd', content: 'hello\n' },
-      ],
-    },
-  ],
-  config: { Cmd: ['/bin/true'] },
-});
-const BAD = buildImage(demoImageSpec);
+const GOOD = passingImage();
+const BAD = failingImage();
 /** The demo image's first layer alone: the base the demo image is built on. */
 const BASE = buildImage({
   ...demoImageSpec,

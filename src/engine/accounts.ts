@@ -9,7 +9,13 @@ import { ApiError, badRequest, conflict, forbidden, notFound } from './api-error
 import type { Engine } from './engine.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { installDefaultBundle } from './policies.js';
-import { nowText, type AccountState, type AccountType, type EngineSchema } from './store/schema.js';
+import {
+  IMAGE_TABLES,
+  nowText,
+  type AccountState,
+  type AccountType,
+  type EngineSchema,
+} from './store/schema.js';
 
 export interface Principal {
   username: string;
@@ -208,11 +214,7 @@ export async function deleteAccount(engine: Engine, name: string): Promise<void>
     );
   await engine.db.transaction().execute(async (trx) => {
     for (const table of [
-      'image_tags',
-      'evaluations',
-      'image_packages',
-      'image_vulnerabilities',
-      'images',
+      ...IMAGE_TABLES,
       'policies',
       'registries',
       'subscriptions',

@@ -14,7 +14,7 @@ import { imageRecordOf } from './image-record.js';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import { nowText, type AnalysisStatus, type EngineSchema } from './store/schema.js';
+import { IMAGE_TABLES, nowText, type AnalysisStatus, type EngineSchema } from './store/schema.js';
 import { ensureTagSubscriptions } from './subscriptions.js';
 
 export interface AddImageRequest {
@@ -506,13 +506,7 @@ export async function deleteImage(
         );
     }
     await touchImages(trx, account);
-    for (const table of [
-      'image_tags',
-      'evaluations',
-      'image_packages',
-      'image_vulnerabilities',
-      'images',
-    ] as const)
+    for (const table of IMAGE_TABLES)
       await trx
         .deleteFrom(table)
         .where('account_name', '=', account)

@@ -175,6 +175,15 @@ export interface EngineSchema {
 
 export type EngineDb = Kysely<EngineSchema>;
 
+/** The tables holding an image and what derives from it: deleting an image empties them all. */
+export const IMAGE_TABLES = [
+  'image_tags',
+  'evaluations',
+  'image_packages',
+  'image_vulnerabilities',
+  'images',
+] as const satisfies readonly (keyof EngineSchema)[];
+
 const timestamp = 'varchar(32)';
 
 /** Schema steps; migration i brings the schema from version i to i + 1. Never edit one: append. */
