@@ -23,6 +23,7 @@ import {
   DATA_UNAVAILABLE,
   dataWarnings,
   fixText,
+  groupFindings,
   sortFindings,
   webUrl,
   type ScanFormat,
@@ -103,14 +104,7 @@ type SamePackageFindings = readonly [Finding, ...Finding[]];
 
 /** The findings of each (id, package name, version), in the order they first appear. */
 function uniqueFindings(findings: readonly Finding[]): SamePackageFindings[] {
-  const byKey = new Map<string, [Finding, ...Finding[]]>();
-  for (const finding of findings) {
-    const key = findingKey(finding);
-    const list = byKey.get(key);
-    if (list === undefined) byKey.set(key, [finding]);
-    else list.push(finding);
-  }
-  return [...byKey.values()];
+  return groupFindings(findings, findingKey);
 }
 
 const findingKey = (f: Finding): string => [f.id, f.package.name, f.package.version].join('\u0000');

@@ -25,6 +25,7 @@ import {
   dataWarnings,
   epssPercent,
   fixText,
+  groupFindings,
   sortFindings,
   webUrl,
   type ScanFormat,
@@ -64,13 +65,7 @@ function sarifLog(report: ScanReport, tool: ToolInfo): object {
 
 /** The findings of each vulnerability id, in the order the ids first appear. */
 function findingsById(findings: readonly Finding[]): RuleFindings[] {
-  const byId = new Map<string, [Finding, ...Finding[]]>();
-  for (const finding of findings) {
-    const list = byId.get(finding.id);
-    if (list === undefined) byId.set(finding.id, [finding]);
-    else list.push(finding);
-  }
-  return [...byId.values()];
+  return groupFindings(findings, (finding) => finding.id);
 }
 
 /** The findings come worst first: the first speaks for the rule. */

@@ -51,6 +51,20 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   );
 }
 
+/** The findings grouped by `key`, each group non-empty, in the order the keys first appear. */
+export function groupFindings(
+  findings: readonly Finding[],
+  key: (finding: Finding) => string,
+): [Finding, ...Finding[]][] {
+  const groups = new Map<string, [Finding, ...Finding[]]>();
+  for (const finding of findings) {
+    const group = groups.get(key(finding));
+    if (group === undefined) groups.set(key(finding), [finding]);
+    else group.push(finding);
+  }
+  return [...groups.values()];
+}
+
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
