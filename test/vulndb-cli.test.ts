@@ -67,6 +67,15 @@ describe('drydock db', () => {
     ]);
   });
 
+  it('serves many processes reading one database at once', async () => {
+    const db = ['--db-file', join(work, 'shared.sqlite')];
+    expect((await runCli(['db', 'import', FIXTURES, ...db, '-q'], work)).code).toBe(0);
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () => runCli(['db', 'status', '-o', 'json', ...db], work)),
+    );
+    expect(runs.map((run) => [run.code, run.stderr])).toEqual(runs.map(() => [0, '']));
+  });
+
   it('updates from --source and fails clearly on a missing feed, keeping what it had', async () => {
     const db = ['--db-file', join(work, 'c.sqlite'), '-q'];
     expect(

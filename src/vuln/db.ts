@@ -169,6 +169,9 @@ export async function openVulnDb(file: string): Promise<VulnDb> {
 }
 
 async function migrate(db: VulnDb, file: string): Promise<void> {
+  // Up to date, the common case: nothing is written, so parallel scans opening the same file
+  // never contend for its write lock (a read-then-write transaction can fail at once as "locked").
+  if ((await schemaVersion(db)) === SCHEMA_VERSION) return;
   await db.transaction().execute(async (trx) => {
     await trx.schema
       .createTable('schema_version')
@@ -187,6 +190,15 @@ async function migrate(db: VulnDb, file: string): Promise<void> {
       await trx.insertInto('schema_version').values({ version: SCHEMA_VERSION }).execute();
     else await trx.updateTable('schema_version').set({ version: SCHEMA_VERSION }).execute();
   });
+}
+
+async function schemaVersion(db: VulnDb): Promise<number | undefined> {
+  try {
+    const row = await db.selectFrom('schema_version').select('version').executeTakeFirst();
+    return row?.version;
+  } catch {
+    return undefined; // a new file: no schema_version table yet
+  }
 }
 
 function dbError(file: string, error: unknown): DrydockError {
