@@ -15,15 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoImageSpec } from '../examples/demo-image/spec.js';
 import type { AnchoreImage } from '../src/report/anchore-image.js';
 import type { AnchoreContentResponse } from '../src/report/anchore-content.js';
 import type { AnchoreCheckResponse } from '../src/report/policy/anchore-check.js';
 import type { AnchoreVulnerabilityResponse } from '../src/report/scan/anchore-json.js';
+import { BAD, BROKEN, GOOD } from './fixtures/ci/images.js';
 import { sarif210Validator } from './fixtures/scan-report/schemas.js';
 import { cyclonedx16Validator } from './fixtures/sbom/schemas.js';
 import { ensureBuilt, runCli, type CliRun } from './harness/cli.js';
-import { buildImage, type BuiltImage } from './harness/image-builder.js';
+import type { BuiltImage } from './harness/image-builder.js';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 
 const DEMO_OSV = join(import.meta.dirname, '..', 'examples', 'demo-image', 'osv');
@@ -40,23 +40,6 @@ const SEED_VULN_JQ =
   '[.vulnerabilities | group_by(.package) | .[] | {package: .[0].package, vuln: [.[].vuln]}]';
 const PYTHON_JSON =
   'import json,sys; print(json.dumps(json.load(sys.stdin), indent=4, sort_keys=True))';
-
-/** The demo image, which exposes port 22 as the Codeship seed's image does. */
-const BAD = buildImage(demoImageSpec);
-/** The same image without the ssh port. */
-const GOOD = buildImage({
-  ...demoImageSpec,
-  config: { ...demoImageSpec.config, ExposedPorts: { '8080/tcp': {} } },
-  history: demoImageSpec.history?.map((entry) =>
-    entry.created_by?.startsWith('EXPOSE') === true
-      ? { ...entry, created_by: 'EXPOSE map[8080/tcp:{}]' }
-      : entry,
-  ),
-});
-/** An image of its own (no blob shared with the others), whose stored layer gets corrupted. */
-const BROKEN = buildImage({
-  layers: [{ entries: [{ path: 'etc/broken', content: 'a layer to corrupt\n' }] }],
-});
 
 const REPORT_FILES = [
   'gl-container-scanning-report.json',

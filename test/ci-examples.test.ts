@@ -142,6 +142,7 @@ describe('examples/ci and docs/ci.md', () => {
     expect(names).toEqual(
       expect.arrayContaining([
         'gitlab-ci.yml',
+        'gitlab-ci-on-premises.yml',
         'github-actions.yml',
         'codeship-services.yml',
         'codeship-steps.yml',
@@ -162,14 +163,16 @@ describe('examples/ci and docs/ci.md', () => {
     type Mapping = Record<string, Record<string, unknown>>;
     const load = async (name: string): Promise<Mapping> =>
       parse(await readFile(join(EXAMPLES, name), 'utf8')) as Mapping;
-    const gitlab = await load('gitlab-ci.yml');
-    const stages = gitlab.stages as unknown as string[];
-    expect(stages).toEqual(['build', 'scan', 'publish']);
-    const jobs = Object.entries(gitlab).filter(([, job]) => 'script' in job);
-    for (const [name, job] of jobs) {
-      expect(stages, name).toContain(job.stage);
-      for (const needed of (job.dependencies as string[] | undefined) ?? [])
-        expect(Object.keys(gitlab), name).toContain(needed);
+    for (const file of ['gitlab-ci.yml', 'gitlab-ci-on-premises.yml']) {
+      const gitlab = await load(file);
+      const stages = gitlab.stages as unknown as string[];
+      expect(stages, file).toEqual(['build', 'scan', 'publish']);
+      const jobs = Object.entries(gitlab).filter(([, job]) => 'script' in job);
+      for (const [name, job] of jobs) {
+        expect(stages, `${file} ${name}`).toContain(job.stage);
+        for (const needed of (job.dependencies as string[] | undefined) ?? [])
+          expect(Object.keys(gitlab), `${file} ${name}`).toContain(needed);
+      }
     }
     const github = await load('github-actions.yml');
     const githubJobs = github.jobs as Record<string, { needs?: string; steps: object[] }>;
@@ -187,7 +190,13 @@ describe('examples/ci and docs/ci.md', () => {
   it('runs drydock ci in every pipeline, and only with commands and options the CLI has', async () => {
     const all = await sources();
     const lines = all.flatMap(({ file, code }) => code.flatMap((c) => commandLines(file, c)));
-    const pipelines = ['gitlab-ci.yml', 'github-actions.yml', 'codeship-steps.yml', 'Jenkinsfile'];
+    const pipelines = [
+      'gitlab-ci.yml',
+      'gitlab-ci-on-premises.yml',
+      'github-actions.yml',
+      'codeship-steps.yml',
+      'Jenkinsfile',
+    ];
     for (const file of [...pipelines.map((name) => `examples/ci/${name}`), 'docs/ci.md'])
       expect(
         lines.some((l) => l.file === file && l.words[0] === 'ci'),

@@ -6,7 +6,7 @@ import { CI_PACKAGE_TYPES } from './results.js';
 
 describe('embeddedResults', () => {
   const run = sampleRun();
-  const { anchore, native } = embeddedResults(run);
+  const { anchore, policy, scan } = embeddedResults(run);
   const digest = run.analysis.metadata.manifestDigest ?? '';
 
   it('keys every Anchore document by the same image digest', () => {
@@ -53,8 +53,8 @@ describe('embeddedResults', () => {
         detail: { result: { tag: SAMPLE_TAG } },
       },
     ]);
-    expect(native?.scan.findings).toEqual(SAMPLE_FINDINGS);
-    expect(native?.policy).toEqual({
+    expect(scan?.findings).toEqual(SAMPLE_FINDINGS);
+    expect(policy).toEqual({
       evaluation: run.evaluation,
       bundle: run.bundle,
       detail: true,

@@ -11,9 +11,7 @@ import { anchoreImageRecord } from '../report/anchore-image.js';
 import { anchoreCheck } from '../report/policy/anchore-check.js';
 import type { PolicyReport } from '../report/policy/policy-format.js';
 import { anchoreVulnerabilities } from '../report/scan/anchore-json.js';
-import type { ScanReport } from '../report/scan/scan-format.js';
-import { sbomInputFromAnalysis } from '../report/sbom/sbom-format.js';
-import { CI_PACKAGE_TYPES, type CiResults } from './results.js';
+import { CI_PACKAGE_TYPES, scanReport, type CiResults } from './results.js';
 
 /** Anchore Engine's default account, which owns every image of a single-user install. */
 export const EMBEDDED_USER = 'admin';
@@ -32,11 +30,7 @@ export interface EmbeddedRun {
 
 export function embeddedResults(run: EmbeddedRun): CiResults {
   const { analysis, input, evaluation, bundle } = run;
-  const scan: ScanReport = {
-    sbom: sbomInputFromAnalysis(analysis),
-    findings: input.match.findings,
-    data: input.match.data,
-  };
+  const scan = scanReport(analysis, input.match);
   const policy: PolicyReport = { evaluation, bundle, detail: true };
   const content = anchoreContentInput(analysis);
   return {
@@ -61,6 +55,7 @@ export function embeddedResults(run: EmbeddedRun): CiResults {
       },
       check: anchoreCheck(policy),
     },
-    native: { scan, policy },
+    policy,
+    scan,
   };
 }

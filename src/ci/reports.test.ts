@@ -36,16 +36,25 @@ describe('ciReportFiles', () => {
     );
   });
 
-  it('says which reports cannot be made when only the Anchore documents are at hand', () => {
-    const { files, skipped } = ciReportFiles({ anchore: results.anchore }, TOOL);
-    expect(files).toHaveLength(10);
+  it('says which reports cannot be made without drydock’s own analysis, and still makes JUnit', () => {
+    const { files, skipped } = ciReportFiles(
+      { anchore: results.anchore, policy: results.policy },
+      TOOL,
+    );
+    expect(files.map((file) => file.name)).toEqual(
+      CI_REPORT_NAMES.filter((name) => !skipped.some((s) => s.name === name)),
+    );
+    expect(files.at(-1)?.name).toBe('image-policy.junit.xml');
     expect(skipped).toEqual(
       [
         'image-vulnerabilities.sarif',
         'image-sbom.cdx.json',
         'gl-container-scanning-report.json',
-        'image-policy.junit.xml',
-      ].map((name) => ({ name, reason: 'drydock did not analyse the image itself' })),
+      ].map((name) => ({
+        name,
+        reason:
+          "it is made from drydock's own analysis of the image, and the engine serves only Anchore's documents",
+      })),
     );
   });
 });

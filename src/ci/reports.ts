@@ -47,31 +47,35 @@ const ANCHORE_REPORTS: readonly AnchoreReport[] = [
   { name: 'image-vuln-report.json', document: (docs) => docs.vulnerabilities.all },
 ];
 
-/** A report in one of drydock's formats, looked up by name when the report is made. */
+/**
+ * A report in one of drydock's formats, its format looked up by name when the report is made:
+ * how to render it from a run's results, or why it cannot be.
+ */
 interface NativeReport {
   name: string;
-  /** `sarif scan format`, for saying it is missing. */
-  format: string;
-  renderer: () => ((native: NativeInputs, tool: ToolInfo) => Iterable<string>) | undefined;
+  renderer: (results: CiResults) => ((tool: ToolInfo) => Iterable<string>) | { missing: string };
 }
-
-type NativeInputs = NonNullable<CiResults['native']>;
 
 const scanReport = (name: string, formatName: string): NativeReport => ({
   name,
-  format: `${formatName} scan format`,
-  renderer: () => {
+  renderer: ({ scan }) => {
     const format = scanFormat(formatName);
-    return format && ((native, tool) => format.render(native.scan, tool));
+    if (format === undefined) return { missing: `this drydock has no ${formatName} scan format` };
+    if (scan === undefined)
+      return {
+        missing:
+          "it is made from drydock's own analysis of the image, and the engine serves only Anchore's documents",
+      };
+    return (tool) => format.render(scan, tool);
   },
 });
 
 const policyReport = (name: string, formatName: string): NativeReport => ({
   name,
-  format: `${formatName} policy format`,
-  renderer: () => {
+  renderer: ({ policy }) => {
     const format = policyFormat(formatName);
-    return format && ((native) => format.render(native.policy));
+    if (format === undefined) return { missing: `this drydock has no ${formatName} policy format` };
+    return () => format.render(policy);
   },
 });
 
@@ -87,7 +91,7 @@ export const CI_REPORT_NAMES: readonly string[] = [...ANCHORE_REPORTS, ...NATIVE
   (report) => report.name,
 );
 
-/** The files `results` make, and those it cannot (a format this drydock lacks, no native input). */
+/** The files `results` make, and those they cannot (a format this drydock lacks, no analysis). */
 export function ciReportFiles(
   results: CiResults,
   tool: ToolInfo,
@@ -97,14 +101,10 @@ export function ciReportFiles(
     render: () => [anchoreCliJson(document(results.anchore))],
   }));
   const skipped: SkippedReport[] = [];
-  for (const report of NATIVE_REPORTS) {
-    const render = report.renderer();
-    const { native } = results;
-    if (render === undefined)
-      skipped.push({ name: report.name, reason: `this drydock has no ${report.format}` });
-    else if (native === undefined)
-      skipped.push({ name: report.name, reason: 'drydock did not analyse the image itself' });
-    else files.push({ name: report.name, render: () => render(native, tool) });
+  for (const { name, renderer } of NATIVE_REPORTS) {
+    const render = renderer(results);
+    if (typeof render === 'function') files.push({ name, render: () => render(tool) });
+    else skipped.push({ name, reason: render.missing });
   }
   return { files, skipped };
 }

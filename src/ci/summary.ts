@@ -7,6 +7,7 @@ import { SEVERITIES } from '../model/index.js';
 import type { AnchoreCheck, AnchoreRow } from '../report/policy/anchore-check.js';
 import { plural } from '../report/scan/scan-format.js';
 import { printable } from '../util/text.js';
+import { firstCheck, resultRows } from './check-report.js';
 import { CI_PACKAGE_TYPES, type AnchoreDocuments } from './results.js';
 
 /** STOP results listed before "and N more": the rest are in image-policy.json. */
@@ -25,20 +26,15 @@ export interface CiVerdict {
   warns: number;
 }
 
-export function ciVerdict(check: AnchoreDocuments['check']): CiVerdict {
-  const [digest = '', byTag = {}] = Object.entries(check[0] ?? {})[0] ?? [];
-  const [tag = '', checks = []] = Object.entries(byTag)[0] ?? [];
-  const [first] = checks;
-  if (first === undefined) throw new Error('the policy check document holds no evaluation');
-  const result = first.detail.result;
-  const rows = Object.values(result?.result ?? {}).flatMap((table) =>
-    typeof table === 'object' && 'result' in table ? table.result.rows : [],
-  );
+export function ciVerdict(document: AnchoreDocuments['check']): CiVerdict {
+  const { digest, tag, check } = firstCheck(document);
+  const result = check.detail.result;
+  const rows = resultRows(result);
   return {
-    status: first.status,
+    status: check.status,
     digest,
     tag,
-    bundleId: first.policyId,
+    bundleId: check.policyId,
     reason: result?.final_action_reason ?? '',
     stops: rows.filter((row) => row[6] === 'stop'),
     warns: rows.filter((row) => row[6] === 'warn').length,

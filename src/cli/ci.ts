@@ -1,14 +1,21 @@
 /**
- * `drydock ci`: the CI gate in one step, as the seed pipelines' "integrated" job runs Anchore
- * Engine inside the job: pull and analyse the image in-process (bounded by --timeout), match it
- * against the local vulnerability database (an offline bundle imported into it first, with
- * --db), evaluate the policy bundle, write the reports those pipelines save, print a summary,
- * and exit with a code a pipeline can branch on. The environment variables of the seeds work in
+ * `drydock ci`: the CI gate in one step, in one of two modes. Embedded, as the seed pipelines'
+ * "integrated" job runs Anchore Engine inside the job: pull and analyse the image in-process
+ * (bounded by --timeout), match it against the local vulnerability database (an offline bundle
+ * imported into it first, with --db) and evaluate the policy bundle. Against an engine, as their
+ * "on premises" job does with anchore-cli, when an engine URL is given (--url, DRYDOCK_URL,
+ * ANCHORE_CLI_URL): the engine pulls, analyses and evaluates, and drydock fetches the results
+ * (src/ci/engine.ts). Either way it writes the reports those pipelines save, prints a summary,
+ * and exits with a code a pipeline can branch on. The environment variables of the seeds work in
  * place of the flags.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseSourceSpec } from '../analyzer/open-source.js';
+import { EngineClient } from '../client/api-client.js';
 import { CI_REPORT_NAMES, ciReportFiles, writeReports } from '../ci/reports.js';
 import { embeddedResults } from '../ci/embedded.js';
+import { engineResults } from '../ci/engine.js';
+import { CI_EXIT, CiFailure } from '../ci/failure.js';
 import type { CiResults } from '../ci/results.js';
 import { ciSummary, ciVerdict } from '../ci/summary.js';
 import { loadConfig } from '../config/config.js';
@@ -21,8 +28,12 @@ import {
   type PolicyEvaluation,
 } from '../model/index.js';
 import type { PolicyInput } from '../policy/gate.js';
+import { formatReference, parseReference } from '../reference/reference.js';
 import { plural } from '../report/scan/scan-format.js';
+import { readFileBounded } from '../util/read-bounded.js';
 import { oneLine, printable } from '../util/text.js';
+import { accessDenied, clientSettings, setting } from './client/engine-command.js';
+import { base64Text, MAX_DOCKERFILE_BYTES } from './client/image.js';
 import {
   addSourceOptions,
   analyzeForCli,
@@ -37,22 +48,28 @@ import { warnAboutData } from './scan.js';
 
 interface CiOptions extends Omit<CommonOptions, 'output' | 'timeout'> {
   image?: string;
-  /** Seconds for pulling and analysing the image. */
+  /** Seconds for pulling and analysing the image, here or in the engine. */
   timeout: number;
   policy?: string;
   reportDir: string;
   failOnPolicy?: boolean;
   db?: string;
   dbFile?: string;
+  /** The engine's API URL: set, the engine gates the image. */
+  url?: string;
+  insecure?: boolean;
+  /** Seconds between two looks at the engine's record of the image. */
+  pollInterval: number;
+  /** The most looks at it. */
+  retries?: number;
 }
-
-/** The exit codes besides 0 (pass) and 1 (a failed evaluation, enforced: a gate-failed error). */
-const EXIT = { usage: 2, timeout: 3, analysisFailed: 4 } as const;
 
 /** Where the seeds' pipelines name the image, first set wins. */
 const IMAGE_VARIABLES = ['ANCHORE_SCAN_IMAGE', 'ANCHORE_IMAGE_SCAN', 'IMAGE_NAME'] as const;
 const FAIL_ON_POLICY_VARIABLE = 'ANCHORE_FAIL_ON_POLICY';
 const DEFAULT_TIMEOUT_SECONDS = 500;
+/** The seeds' on-premises job polls the engine every 10 seconds. */
+const DEFAULT_POLL_INTERVAL_SECONDS = 10;
 /** setTimeout's longest delay (about 24 days): a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -65,14 +82,48 @@ const ANALYSIS_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'registry-error',
 ]);
 
+/** Options that mean something in one mode only (attribute names), refused in the other. */
+const EMBEDDED_ONLY = [
+  'db',
+  'dbFile',
+  'platform',
+  'username',
+  'password',
+  'passwordStdin',
+  'registryAuthFile',
+  'insecureRegistry',
+  'insecureSkipTlsVerify',
+  'caFile',
+  'config',
+  'cacheDir',
+  'cache',
+  'md5',
+] as const;
+const ENGINE_ONLY = ['insecure', 'pollInterval', 'retries'] as const;
+
 const HELP_AFTER = `
+Modes:
+  embedded         no engine URL set: drydock pulls, analyses, matches (--db, --db-file) and
+                   evaluates the image itself
+  against engine   --url, $DRYDOCK_URL or $ANCHORE_CLI_URL set: the engine pulls (with the
+                   registry credentials it holds), analyses and evaluates the image; drydock adds
+                   it, polls its record every --poll-interval seconds and fetches the results.
+                   User and password: $DRYDOCK_USER or $ANCHORE_CLI_USER, $DRYDOCK_PASS or
+                   $ANCHORE_CLI_PASS; $ANCHORE_CLI_SSL_VERIFY=n is --insecure. The wait ends
+                   at --timeout seconds or after --retries polls, whichever comes first.
+                   SARIF, CycloneDX and GitLab reports need a drydock engine.
+  The options of one mode (--db, --platform, the registry ones … ; --insecure, --poll-interval,
+  --retries) are refused in the other.
+
 Exit codes:
   0  the image passes the policy, or fails it without --fail-on-policy
   1  the image fails the policy, with --fail-on-policy
   2  usage or input error: a bad option, image reference, credential, policy bundle or --db
-     bundle, an image that does not exist, no vulnerability data
-  3  pulling and analysing the image took longer than --timeout
-  4  the analysis failed: a corrupt layer, a registry error (or a drydock bug)
+     bundle, an image that does not exist or that the engine cannot pull, no vulnerability
+     data, an engine that refuses the credentials or cannot be reached
+  3  pulling and analysing the image (here or in the engine) took over --retries polls or --timeout
+  4  the analysis failed: a corrupt layer, a registry error (or a drydock bug); or the engine
+     reports analysis_failed
 
 Reports, in --report-dir (the Anchore documents as anchore-cli --json prints them, then SARIF,
 CycloneDX, GitLab container scanning and JUnit):
@@ -81,15 +132,15 @@ CycloneDX, GitLab container scanning and JUnit):
 export function ciCommand(): Command {
   const command = new Command('ci')
     .description(
-      'the CI gate in one step: analyse an image, match its vulnerabilities, evaluate the policy, write the reports, exit 0/1 on the verdict',
+      'the CI gate in one step: analyse an image (here, or in an engine), match its vulnerabilities, evaluate the policy, write the reports, exit 0/1 on the verdict',
     )
     .option(
       '--image <source>',
-      `the image, any SOURCE other commands take: a registry reference, docker-archive:FILE, oci-dir:DIR, dir:DIR … (default: $${IMAGE_VARIABLES.join(', $')}, the first set)`,
+      `the image, any SOURCE other commands take: a registry reference, docker-archive:FILE, oci-dir:DIR, dir:DIR …; against an engine REGISTRY/REPOSITORY:TAG (default: $${IMAGE_VARIABLES.join(', $')}, the first set)`,
     )
     .option(
       '--policy <file>',
-      'the policy bundle, Anchore JSON (default: the bundle drydock ships)',
+      "the policy bundle, Anchore JSON (default: the bundle drydock ships; against an engine, the bundle is added to it, else the engine's active bundle is used)",
     )
     .option('--report-dir <dir>', 'where to write the reports (created)', 'anchore-reports')
     .option(
@@ -101,10 +152,34 @@ export function ciCommand(): Command {
       'an offline vulnerability bundle (`drydock db export`), imported into the database first',
     )
     .option('--db-file <file>', DB_FILE_HELP)
+    .option(
+      '--url <url>',
+      'gate the image in the engine whose API is at this URL, http://HOST:8228/v1 (default: $DRYDOCK_URL, else $ANCHORE_CLI_URL; none: embedded)',
+    )
+    .option(
+      '--insecure',
+      'accept any TLS certificate from the engine (default: $ANCHORE_CLI_SSL_VERIFY=n)',
+    )
+    .addOption(
+      new Option(
+        '--poll-interval <seconds>',
+        "seconds between two looks at the engine's analysis of the image",
+      )
+        .argParser(secondsArgument)
+        .default(DEFAULT_POLL_INTERVAL_SECONDS),
+    )
+    .addOption(
+      new Option(
+        '--retries <count>',
+        'give up after this many looks (default: only --timeout bounds them)',
+      )
+        .argParser(countArgument)
+        .env('ANCHORE_RETRIES'),
+    )
     .addHelpText('after', HELP_AFTER);
   const timeout = new Option(
     '--timeout <seconds>',
-    'give up when pulling and analysing the image takes longer',
+    'give up when pulling and analysing the image takes longer (against an engine: adding it and waiting for the analysis)',
   )
     .argParser(secondsArgument)
     .env('ANCHORE_TIMEOUT')
@@ -118,18 +193,33 @@ export function ciCommand(): Command {
   });
 }
 
+/** A `--retries` value: a whole number, at least 1. */
+function countArgument(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1)
+    throw new InvalidArgumentError('expected a whole number of polls, at least 1');
+  return count;
+}
+
 async function ci(options: CiOptions, self: Command): Promise<void> {
   const image = imageToGate(options, self);
   const failOnPolicy = options.failOnPolicy === true || failOnPolicyFromEnv(self);
+  // An empty variable (a CI system's unset default) does not pick the engine.
+  const engineUrl = options.url ?? setting(process.env, 'URL');
+  const againstEngine = engineUrl !== undefined && engineUrl !== '';
+  refuseOtherModesOptions(self, againstEngine);
   if (options.platform === 'all')
     self.error('drydock: ci gates one image at a time; pick it with --platform os/arch', {
-      exitCode: EXIT.usage,
+      exitCode: CI_EXIT.usage,
     });
+  // Lines carry untrusted text (names, the engine's answers): escaped here, once.
   const progress = (line: string): void => {
-    if (options.quiet !== true) process.stderr.write(`drydock ci: ${line}\n`);
+    if (options.quiet !== true) process.stderr.write(`drydock ci: ${printable(line)}\n`);
   };
-  const results = await embeddedRun(image, options, self, progress);
-  progress(`writing reports to ${printable(options.reportDir)}`);
+  const results = againstEngine
+    ? await engineRun(image, engineUrl, options, progress)
+    : await embeddedRun(image, options, self, progress);
+  progress(`writing reports to ${options.reportDir}`);
   await writeCiReports(results, options.reportDir);
   await writeStdout([ciSummary(results.anchore)]);
   gate(results, failOnPolicy);
@@ -146,11 +236,11 @@ async function embeddedRun(
   const tag = tagReference(defaultTag(image), 'name it REPOSITORY:TAG@DIGEST');
   const dbFile = await vulnDbFile(options);
   if (options.db !== undefined) {
-    progress(`importing the vulnerability bundle ${printable(options.db)}`);
+    progress(`importing the vulnerability bundle ${options.db}`);
     await importDbBundle(options.db, dbFile);
   }
   const startedAt = new Date();
-  progress(`analysing ${printable(image)}`);
+  progress(`analysing ${image}`);
   const analysis = await analyse(image, options, self);
   const analyzedAt = new Date();
   progress('matching');
@@ -166,6 +256,76 @@ async function embeddedRun(
   return embeddedResults({ analysis, input, evaluation, bundle, startedAt, analyzedAt });
 }
 
+/** The results of the engine's analysis and evaluation of the image, fetched from it. */
+async function engineRun(
+  image: string,
+  url: string,
+  options: CiOptions,
+  progress: (line: string) => void,
+): Promise<CiResults> {
+  const tag = engineTag(image);
+  const bundle = options.policy === undefined ? undefined : await readBundle(options.policy);
+  const dockerfile =
+    options.dockerfile === undefined
+      ? undefined
+      : base64Text(await readFileBounded(options.dockerfile, MAX_DOCKERFILE_BYTES, '--dockerfile'));
+  const { connection } = clientSettings({ url, insecure: options.insecure }, process.env);
+  const client = new EngineClient(connection);
+  try {
+    const denied = await accessDenied(client, connection);
+    if (denied !== undefined)
+      throw new DrydockError('unauthorized', `${denied.message}: ${denied.reason}`);
+    const wait = {
+      timeoutSeconds: options.timeout,
+      pollIntervalSeconds: options.pollInterval,
+      ...(options.retries === undefined ? {} : { maxPolls: options.retries }),
+    };
+    return await engineResults(client, {
+      tag,
+      ...(dockerfile === undefined ? {} : { dockerfile }),
+      ...(bundle === undefined ? {} : { bundle }),
+      wait,
+      progress,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+/** The tag the engine is to pull: a registry reference, normalised, naming no digest. */
+function engineTag(image: string): string {
+  const spec = parseSourceSpec(image);
+  const fix =
+    'give --image REGISTRY/REPOSITORY:TAG, or gate it embedded (no --url, DRYDOCK_URL or ANCHORE_CLI_URL)';
+  if (spec.kind !== 'registry')
+    throw new DrydockError(
+      'invalid-argument',
+      `${image} is not in a registry, and the engine pulls the images it gates: ${fix}`,
+    );
+  if (parseReference(spec.reference).digest !== undefined)
+    throw new DrydockError(
+      'invalid-argument',
+      `${image} names a digest, and the engine analyses what a tag names: ${fix}`,
+    );
+  return formatReference(tagReference(spec.reference, fix));
+}
+
+/** An option of the other mode, given on the command line, is a usage error. */
+function refuseOtherModesOptions(self: Command, againstEngine: boolean): void {
+  const others: readonly string[] = againstEngine ? EMBEDDED_ONLY : ENGINE_ONLY;
+  const given = self.options.filter(
+    (option) =>
+      others.includes(option.attributeName()) &&
+      self.getOptionValueSource(option.attributeName()) === 'cli',
+  );
+  const [first] = given;
+  if (first === undefined) return;
+  const why = againstEngine
+    ? 'against an engine (--url, DRYDOCK_URL or ANCHORE_CLI_URL), the engine pulls, analyses and matches the image'
+    : 'it applies against an engine: give --url (or set DRYDOCK_URL or ANCHORE_CLI_URL)';
+  self.error(`drydock: ci ${first.long ?? first.flags}: ${why}`, { exitCode: CI_EXIT.usage });
+}
+
 /** `--image`, else the first of the seeds' variables that is set. */
 function imageToGate(options: CiOptions, self: Command): string {
   const fromEnv = IMAGE_VARIABLES.map((name) => process.env[name]).find(
@@ -175,7 +335,7 @@ function imageToGate(options: CiOptions, self: Command): string {
   if (image === undefined)
     self.error(
       `drydock: no image to gate: give --image SOURCE or set ${IMAGE_VARIABLES.join(', ')}`,
-      { exitCode: EXIT.usage },
+      { exitCode: CI_EXIT.usage },
     );
   return image;
 }
@@ -187,7 +347,7 @@ function failOnPolicyFromEnv(self: Command): boolean {
   if (value === 'false' || value === '') return false;
   return self.error(
     `drydock: ${FAIL_ON_POLICY_VARIABLE} must be true or false, not "${printable(value)}"`,
-    { exitCode: EXIT.usage },
+    { exitCode: CI_EXIT.usage },
   );
 }
 
@@ -270,9 +430,9 @@ async function withinTimeout<T>(
 }
 
 function analysisExitCode(error: unknown): number {
-  if (!isDrydockError(error)) return EXIT.analysisFailed;
-  if (error.code === 'timeout') return EXIT.timeout;
-  return ANALYSIS_FAILURES.has(error.code) ? EXIT.analysisFailed : EXIT.usage;
+  if (!isDrydockError(error)) return CI_EXIT.analysisFailed;
+  if (error.code === 'timeout') return CI_EXIT.timeout;
+  return ANALYSIS_FAILURES.has(error.code) ? CI_EXIT.analysisFailed : CI_EXIT.usage;
 }
 
 /** The policy engine (every gate) loads only now, as `evaluate` loads it. */
@@ -304,16 +464,6 @@ function gate(results: CiResults, failOnPolicy: boolean): void {
   );
 }
 
-/** An error and the exit code it ends the run with. */
-class CiFailure extends Error {
-  constructor(
-    readonly exitCode: number,
-    readonly error: unknown,
-  ) {
-    super(error instanceof Error ? error.message : String(error), { cause: error });
-  }
-}
-
 /**
  * Ends the run: a failed gate is exit 1 (reported as every error is), a usage error keeps its
  * code; a failure during the analysis has the code it was given, any other DrydockError is bad
@@ -327,8 +477,8 @@ function failWithExitCode(thrown: unknown, self: Command): never {
     thrown instanceof CiFailure
       ? thrown.exitCode
       : isDrydockError(error)
-        ? EXIT.usage
-        : EXIT.analysisFailed;
+        ? CI_EXIT.usage
+        : CI_EXIT.analysisFailed;
   if (!isDrydockError(error)) {
     reportError(error);
     throw new CommanderError(exitCode, 'drydock.ci', '');

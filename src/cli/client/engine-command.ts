@@ -77,7 +77,7 @@ export function clientCommand(name: string, description: string, insecure = true
 type Environment = Record<string, string | undefined>;
 
 /** `DRYDOCK_<name>`, else `ANCHORE_CLI_<name>`; set but empty counts, as in anchore-cli. */
-const setting = (env: Environment, name: string): string | undefined =>
+export const setting = (env: Environment, name: string): string | undefined =>
   env[`DRYDOCK_${name}`] ?? env[`ANCHORE_CLI_${name}`];
 
 export interface ClientSettings {
@@ -188,7 +188,7 @@ async function runBody(
  * anchore-cli checks the API root before every command: bad credentials and an engine out of
  * reach end there (exit 2) with its message, never naming the password.
  */
-async function accessDenied(
+export async function accessDenied(
   client: EngineClient,
   connection: EngineConnection,
 ): Promise<{ message: string; reason: string } | undefined> {

@@ -30,7 +30,7 @@ const IMAGE_HELP = 'a tag (registry/repo:tag), an image digest (sha256:…) or a
 /** setTimeout's longest wait; a longer --interval waits this long. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The engine keeps a Dockerfile of at most this many bytes. */
-const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 export function imageCommand(): Command {
   return clientGroup('image', 'images in the engine: add, wait for, show, delete (anchore-cli)')
@@ -79,7 +79,7 @@ function addCommand(): Command {
 }
 
 /** As anchore-cli reads the file (Python's text mode: any line ending becomes \n), base64. */
-const base64Text = (text: string): string =>
+export const base64Text = (text: string): string =>
   Buffer.from(text.replace(/\r\n?/g, '\n')).toString('base64');
 
 function parseAnnotations(values: readonly string[]): Record<string, string> {
