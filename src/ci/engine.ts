@@ -6,7 +6,7 @@
  * formats; an Anchore Engine answers 404 there, and those reports are not made.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EngineClient, EngineResult, QueryGroup } from '../client/api-client.js';
+import type { EngineClient, EngineResult } from '../client/api-client.js';
 import { apiFailure } from '../client/cli-output.js';
 import {
   DrydockError,
@@ -222,15 +222,14 @@ async function checkDocument(
 
 /**
  * drydock's own analysis and findings (`GET /images/{digest}/drydock/analysis`); undefined from
- * an engine without the route. EngineClient has no method of its own for it: its query route
- * builds the same path.
+ * an engine without the route (a real Anchore engine).
  */
 async function drydockScan(
   client: EngineClient,
   digest: string,
   tag: string,
 ): Promise<ScanReport | undefined> {
-  const result = await client.queryImage(digest, 'drydock' as QueryGroup, 'analysis');
+  const result = await client.drydockAnalysis(digest);
   if (result.httpcode === 404) return undefined;
   const { analysis, match } = payloadOf(
     result,

@@ -90,6 +90,11 @@ export class EngineClient {
     return this.call('GET', path, group === 'vuln' ? { vendor_only: pyBool(vendorOnly) } : {});
   }
 
+  /** drydock's own route: the stored analysis and findings (a real Anchore engine answers 404). */
+  drydockAnalysis(digest: string): Promise<EngineResult> {
+    return this.call('GET', ['images', digest, 'drydock', 'analysis']);
+  }
+
   deleteImage(digest: string, force: boolean): Promise<EngineResult> {
     return this.call('DELETE', ['images', digest], { force: force ? 'True' : '' });
   }
