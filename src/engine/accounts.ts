@@ -33,6 +33,8 @@ export interface RequestIdentity {
 const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized');
 const NAME = /^[A-Za-z0-9][A-Za-z0-9@._-]{0,127}$/;
 const MIN_PASSWORD = 1;
+/** Hashing is deliberately slow: a bound keeps a huge password from costing more. */
+const MAX_PASSWORD = 1024;
 
 export class Authenticator {
   /** username → the stored hash and a digest of the password it was verified with. */
@@ -314,5 +316,7 @@ export async function setPassword(
 function checkPassword(value: unknown): string {
   if (typeof value !== 'string' || value.length < MIN_PASSWORD)
     throw badRequest('a password (non-empty string) is required');
+  if (value.length > MAX_PASSWORD)
+    throw badRequest(`a password is at most ${String(MAX_PASSWORD)} characters`);
   return value;
 }
