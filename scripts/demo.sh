@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything, builds drydock and a small demo image (offline), then inspects it.
+# Installs everything, builds drydock and a small demo image (offline), then inspects, scans,
+# judges and gates it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -28,3 +29,11 @@ node bin/drydock.js scan oci-dir:.demo/image:demo --db-file .demo/vulndb.sqlite
 echo
 echo '$ drydock evaluate oci-dir:.demo/image:demo --detail   (the shipped policy bundle: port 22 is a STOP)'
 node bin/drydock.js evaluate oci-dir:.demo/image:demo --detail --db-file .demo/vulndb.sqlite || echo "(exit code $?: the image fails the policy)"
+echo
+echo '$ drydock ci --image oci-dir:.demo/image:demo --report-dir .demo/anchore-reports   (the CI gate in one step)'
+rm -rf .demo/anchore-reports
+node bin/drydock.js ci --image oci-dir:.demo/image:demo --db-file .demo/vulndb.sqlite --report-dir .demo/anchore-reports -q
+ls .demo/anchore-reports
+echo
+echo '== the engine: drydock serve with a local registry, driven as a CI pipeline drives anchore-cli =='
+npx tsx scripts/demo-engine.ts
