@@ -4,10 +4,10 @@
  * anchore-cli's `make_client_result` does: success for 2xx, the status, and the body parsed as
  * JSON where it is JSON, else as text.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { DrydockError } from '../model/index.js';
 import { pythonTruthy } from '../report/python-text.js';
-import { describeNetworkError } from '../source/registry/http.js';
+import { describeNetworkError } from '../source/registry/network-errors.js';
 
 export const DEFAULT_ENGINE_URL = 'http://localhost:8228/v1';
 
@@ -42,16 +42,16 @@ export type Query = Record<string, string | undefined>;
 const pyBool = (value: boolean): string => (value ? 'True' : 'False');
 
 export class EngineClient {
-  private readonly agent: Agent;
+  /** Made on the first request: undici loads only when a command talks to an engine. */
+  private agent: Agent | undefined;
   private readonly base: string;
 
   constructor(private readonly connection: EngineConnection) {
-    this.agent = new Agent({ connect: { rejectUnauthorized: connection.verifyTls } });
     this.base = connection.url.replace(/\/$/, '');
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    return this.agent?.close() ?? Promise.resolve();
   }
 
   /** The API root: anchore-cli's access check before every command. */
@@ -211,9 +211,13 @@ export class EngineClient {
   ): Promise<EngineResult> {
     const { user, password, asAccount, userAgent } = this.connection;
     const credentials = `${user ?? 'None'}:${password ?? 'None'}`;
+    const undici = await import('undici');
+    this.agent ??= new undici.Agent({
+      connect: { rejectUnauthorized: this.connection.verifyTls },
+    });
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, {
+      response = await undici.request(url, {
         method,
         dispatcher: this.agent,
         headers: {

@@ -8,13 +8,8 @@ import type { CredentialStore, Digest, RegistryConnection } from '../../model/in
 import { verifyBuffer } from '../digest.js';
 import { verifiedStream } from '../manifest.js';
 import { RegistryAuth } from './auth.js';
-import {
-  HttpClient,
-  describeNetworkError,
-  readBounded,
-  type HttpClientOptions,
-  type HttpResponse,
-} from './http.js';
+import { HttpClient, readBounded, type HttpClientOptions, type HttpResponse } from './http.js';
+import { describeNetworkError } from './network-errors.js';
 import { printable } from '../../util/text.js';
 import { DOCKER_HUB, canonicalRegistryHost } from '../../reference/reference.js';
 
