@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { notFound } from '../api-error.js';
 import { identityOf } from '../server.js';
-import type { EngineSchema } from '../store/schema.js';
+import type { EngineDb, EngineSchema } from '../store/schema.js';
 import { paramsOf, queryOf, type Query, type RouteGroup } from './route-context.js';
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -101,7 +101,7 @@ function typeFilter(pattern: string) {
 }
 
 /** The account's events the query's filters select (since, before, level, type, resource). */
-function filtered(db: import('../store/schema.js').EngineDb, account: string, query: Query) {
+function filtered(db: EngineDb, account: string, query: Query) {
   let select = db.selectFrom('events').selectAll().where('account_name', '=', account);
   if (query.since !== undefined) select = select.where('created_at', '>=', query.since);
   if (query.before !== undefined) select = select.where('created_at', '<', query.before);
