@@ -4,7 +4,6 @@
  * shape. `--fail-on SEVERITY` makes it a gate: exit 1 when a finding is that severe or worse (and
  * when there is no vulnerability data to vouch for the image).
  */
-import { stat } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/config.js';
 import {
@@ -125,22 +124,16 @@ export async function matchWithDb(
   content: ImageContent,
   options: Pick<ScanOptions, 'dbFile' | 'config'>,
 ): Promise<MatchResult> {
-  const [{ defaultDbFile, openVulnDb }, { matchContent }] = await Promise.all([
+  const [{ defaultDbFile, withVulnDb }, { matchContent }] = await Promise.all([
     import('../vuln/db.js'),
     import('../vuln/match/match.js'),
   ]);
   const dbFile = options.dbFile ?? defaultDbFile((await loadConfig(options.config)).cacheDir);
-  const exists = await stat(dbFile).then(
-    (info) => info.isFile(),
-    () => false,
+  return withVulnDb(
+    dbFile,
+    (db) => matchContent(db, content),
+    () => matchContent(undefined, content),
   );
-  if (!exists) return matchContent(undefined, content);
-  const db = await openVulnDb(dbFile);
-  try {
-    return await matchContent(db, content);
-  } finally {
-    await db.destroy();
-  }
 }
 
 /** The VEX documents' statements applied to `findings`, for this image only. */

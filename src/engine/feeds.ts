@@ -3,9 +3,8 @@
  * releases), each on unless turned off. A finding from a disabled feed or group is dropped when
  * an image is matched, so turning one off takes effect for stored images at the next sync.
  */
-import { stat } from 'node:fs/promises';
 import type { Finding, MatchResult } from '../model/index.js';
-import { feedStatus, openVulnDb, type FeedStatus } from '../vuln/db.js';
+import { feedStatus, withVulnDb, type FeedStatus } from '../vuln/db.js';
 import { notFound } from './api-error.js';
 import { vulnDbFile, type Engine } from './engine.js';
 
@@ -27,19 +26,8 @@ export interface FeedMetadata {
   groups: FeedGroupMetadata[];
 }
 
-async function storedFeeds(engine: Engine): Promise<FeedStatus[]> {
-  const file = vulnDbFile(engine);
-  const exists = await stat(file).then(
-    (info) => info.isFile(),
-    () => false,
-  );
-  if (!exists) return [];
-  const db = await openVulnDb(file);
-  try {
-    return await feedStatus(db);
-  } finally {
-    await db.destroy();
-  }
+function storedFeeds(engine: Engine): Promise<FeedStatus[]> {
+  return withVulnDb(vulnDbFile(engine), feedStatus, () => []);
 }
 
 /** `feed` → off, `feed\ngroup` → off. */

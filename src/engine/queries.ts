@@ -3,9 +3,8 @@
  * vulnerability affects (from the indexes of src/engine/image-index.ts), and what the
  * vulnerability database knows of given ids.
  */
-import { stat } from 'node:fs/promises';
 import type { Vulnerability } from '../model/index.js';
-import { openVulnDb, type VulnDb } from '../vuln/db.js';
+import { withVulnDb, type VulnDb } from '../vuln/db.js';
 import { badRequest } from './api-error.js';
 import { vulnDbFile, type Engine } from './engine.js';
 
@@ -161,21 +160,16 @@ export async function imagesByVulnerability(
 /** The records the vulnerability database holds under these ids (not per account: feeds are shared). */
 export async function vulnerabilitiesById(engine: Engine, ids: readonly string[], page: Page) {
   if (ids.length === 0) throw badRequest('id is required: one or more vulnerability ids');
-  const file = vulnDbFile(engine);
-  const exists = await stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  const found: { id: string; record: Vulnerability }[] = [];
-  if (exists) {
-    const db = await openVulnDb(file);
-    try {
+  const found = await withVulnDb(
+    vulnDbFile(engine),
+    async (db) => {
+      const named: { id: string; record: Vulnerability }[] = [];
       for (const id of ids)
-        found.push(...(await recordsNamed(db, id)).map((record) => ({ id, record })));
-    } finally {
-      await db.destroy();
-    }
-  }
+        named.push(...(await recordsNamed(db, id)).map((record) => ({ id, record })));
+      return named;
+    },
+    () => [],
+  );
   const all = found.flatMap(({ id, record }) => standalone(id, record));
   const shown = all.slice((page.page - 1) * page.limit, page.page * page.limit);
   return {

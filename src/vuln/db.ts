@@ -4,7 +4,7 @@
  * index of (ecosystem, package name) → record for lookup. The schema is versioned: `migrations`
  * holds one step per version, applied in order in one transaction when the file is opened.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect, type Generated, type Transaction } from 'kysely';
@@ -166,6 +166,28 @@ export async function openVulnDb(file: string): Promise<VulnDb> {
     throw error instanceof DrydockError ? error : dbError(file, error);
   }
   return db;
+}
+
+/**
+ * Runs `read` on the database at `file` and closes it; `absent` when there is no file. Readers
+ * (matching, status, lookups) never create a database: a missing one means no data.
+ */
+export async function withVulnDb<T>(
+  file: string,
+  read: (db: VulnDb) => Promise<T>,
+  absent: () => T | Promise<T>,
+): Promise<T> {
+  const exists = await stat(file).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+  if (!exists) return absent();
+  const db = await openVulnDb(file);
+  try {
+    return await read(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function migrate(db: VulnDb, file: string): Promise<void> {
