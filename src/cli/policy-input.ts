@@ -12,7 +12,8 @@ import {
   type PolicyBundle,
 } from '../model/index.js';
 import type { PolicyInput } from '../policy/gate.js';
-import { formatReference, parseReference } from '../reference/reference.js';
+import { policyInputOf } from '../policy/policy-input.js';
+import { parseReference } from '../reference/reference.js';
 import { EMPTY_CONTENT } from '../report/sbom/sbom-format.js';
 import { readFileBounded } from '../util/read-bounded.js';
 import { printable } from '../util/text.js';
@@ -60,14 +61,7 @@ export async function matchedPolicyInput(
     process.stderr.write(
       `drydock: VEX: ${printable(finding.id)} in ${printable(finding.package.name)} is ${finding.vex?.status ?? ''} (${printable(finding.vex?.document ?? '')} ${finding.vex?.statement ?? ''}): not evaluated\n`,
     );
-  return {
-    metadata: evaluatedAs(analysis, ref),
-    files: analysis.files,
-    content,
-    match: { ...matched, findings: kept },
-    tag: formatReference(ref),
-    now: new Date(),
-  };
+  return policyInputOf(analysis, { ...matched, findings: kept }, ref);
 }
 
 /**
@@ -82,11 +76,6 @@ export function tagReference(tag: string, fix: string): ImageReference {
       `${tag} names an image by digest only; ${fix} for the policy mappings to match`,
     );
   return { registry: ref.registry, repository: ref.repository, tag: ref.tag };
-}
-
-/** Mappings match the image by these parts, so they are the evaluated tag's. */
-function evaluatedAs(analysis: ImageAnalysis, ref: ImageReference): ImageAnalysis['metadata'] {
-  return { ...analysis.metadata, registry: ref.registry, repository: ref.repository, tag: ref.tag };
 }
 
 /**

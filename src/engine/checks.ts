@@ -4,8 +4,8 @@
  * evaluation is kept, so `history=true` lists them and policy_eval can tell a changed verdict.
  */
 import { randomUUID } from 'node:crypto';
-import type { ImageAnalysis, MatchResult } from '../model/index.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
+import { policyInputOf } from '../policy/policy-input.js';
 import { parseReference } from '../reference/reference.js';
 import {
   anchoreCheck,
@@ -37,7 +37,10 @@ export async function checkImage(
     throw notFound(`image ${digest} was not added as tag ${request.tag}`);
   // Anchore's `policyId` names the bundle; its mappings pick the policy inside it.
   const bundle = await bundleFor(engine, account, request.policyId);
-  const evaluation = evaluatePolicy(bundle, policyInput(image.analysis, image.match, tag));
+  const evaluation = evaluatePolicy(
+    bundle,
+    policyInputOf(image.analysis, image.match, parseReference(tag)),
+  );
   const [latest] = anchoreCheck({ evaluation, bundle, detail: true });
   const check = latest?.[digest]?.[tag]?.[0];
   if (check !== undefined) await storeCheck(engine, account, digest, tag, check);
@@ -47,24 +50,6 @@ export async function checkImage(
       ? []
       : [check];
   return [{ [digest]: { [tag]: checks.map((c) => (request.detail ? c : { ...c, detail: {} })) } }];
-}
-
-/** The gates' view of a stored image, evaluated as `tag` (mappings match its parts). */
-export function policyInput(analysis: ImageAnalysis, match: MatchResult, tag: string) {
-  const ref = parseReference(tag);
-  return {
-    metadata: {
-      ...analysis.metadata,
-      registry: ref.registry,
-      repository: ref.repository,
-      tag: ref.tag,
-    },
-    files: analysis.files,
-    content: analysis.content ?? { packages: [], secrets: [], retainedFiles: [] },
-    match,
-    tag,
-    now: new Date(),
-  };
 }
 
 async function storeCheck(
