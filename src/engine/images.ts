@@ -422,7 +422,34 @@ export function normalTag(text: string): string {
   }
 }
 
-/** An analysed image's analysis and findings, for content, vuln and check; 404 until then. */
+/** 404 unless the image exists and is analysed, naming its status (anchore-cli reads it). */
+function checkAnalysed<Row extends { analysis_status: AnalysisStatus }>(
+  digest: string,
+  row: Row | undefined,
+): asserts row is Row {
+  if (row === undefined) throw notFound(`image ${digest} not found`);
+  if (row.analysis_status !== 'analyzed')
+    throw notFound(`image is not analyzed - analysis_status: ${row.analysis_status}`);
+}
+
+/** The stored findings alone: the vulnerability routes need not parse the whole analysis. */
+export async function analysedFindings(
+  engine: Engine,
+  account: string,
+  digest: string,
+): Promise<MatchResult> {
+  const row = await engine.db
+    .selectFrom('images')
+    .select(['analysis_status', 'findings'])
+    .where('account_name', '=', account)
+    .where('image_digest', '=', digest)
+    .executeTakeFirst();
+  checkAnalysed(digest, row);
+  if (row.findings === null) throw notFound(`image ${digest} has no stored findings`);
+  return JSON.parse(row.findings) as MatchResult;
+}
+
+/** An analysed image's analysis and findings, for content, metadata and check; 404 until then. */
 export async function analysedImage(
   engine: Engine,
   account: string,
@@ -434,9 +461,9 @@ export async function analysedImage(
     .where('account_name', '=', account)
     .where('image_digest', '=', digest)
     .executeTakeFirst();
-  if (row === undefined) throw notFound(`image ${digest} not found`);
-  if (row.analysis_status !== 'analyzed' || row.analysis === null || row.findings === null)
-    throw notFound(`image is not analyzed - analysis_status: ${row.analysis_status}`);
+  checkAnalysed(digest, row);
+  if (row.analysis === null || row.findings === null)
+    throw notFound(`image ${digest} has no stored analysis`);
   const tags = await engine.db
     .selectFrom('image_tags')
     .selectAll()

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   anchoreContent,
+  anchoreContentInput,
   ANCHORE_CONTENT_TYPES,
   isAnchoreContentType,
 } from '../../report/anchore-content.js';
@@ -13,12 +14,13 @@ import {
   anchoreVulnerabilities,
   type AnchoreVulnerabilityType,
 } from '../../report/scan/anchore-json.js';
-import { sbomInputFromAnalysis } from '../../report/sbom/sbom-format.js';
+import { EMPTY_CONTENT } from '../../report/sbom/sbom-format.js';
 import { badRequest, notFound } from '../api-error.js';
 import { checkImage } from '../checks.js';
 import type { Engine } from '../engine.js';
 import {
   addImage,
+  analysedFindings,
   analysedImage,
   deleteImage,
   imageById,
@@ -72,7 +74,7 @@ export const imageRoutes: RouteGroup = (app, { engine }) => {
     deleteImage(e, account, digest, flag(queryOf(request).force, false)),
   );
   perImage(app, engine, 'get', '/content', async (e, account, digest) => {
-    await analysedImage(e, account, digest);
+    await analysedFindings(e, account, digest);
     return ANCHORE_CONTENT_TYPES;
   });
   perImage(app, engine, 'get', '/content/:ctype', async (e, account, digest, request) => {
@@ -82,38 +84,29 @@ export const imageRoutes: RouteGroup = (app, { engine }) => {
         `content type ${type} is not available; types: ${ANCHORE_CONTENT_TYPES.join(', ')}`,
       );
     const { analysis } = await analysedImage(e, account, digest);
-    return anchoreContent(
-      {
-        imageDigest: digest,
-        files: analysis.files,
-        content: analysis.content ?? { packages: [], secrets: [], retainedFiles: [] },
-      },
-      type,
-    );
+    return anchoreContent({ ...anchoreContentInput(analysis), imageDigest: digest }, type);
   });
   perImage(app, engine, 'get', '/vuln', async (e, account, digest) => {
-    await analysedImage(e, account, digest);
+    await analysedFindings(e, account, digest);
     return VULN_TYPES;
   });
   perImage(app, engine, 'get', '/vuln/:vtype', async (e, account, digest, request) => {
     const type = paramsOf(request).vtype as AnchoreVulnerabilityType;
     if (!VULN_TYPES.includes(type))
       throw notFound(`vulnerability type ${type} is not one of ${VULN_TYPES.join(', ')}`);
-    const { analysis, match } = await analysedImage(e, account, digest);
+    const match = await analysedFindings(e, account, digest);
+    // The response names the image by digest alone: no analysis is read for it.
     const report = {
-      sbom: sbomInputFromAnalysis(analysis),
+      sbom: { subject: { name: digest, digest }, files: [], content: EMPTY_CONTENT },
       findings: match.findings,
       data: match.data,
     };
-    return {
-      ...anchoreVulnerabilities(report, type, {
-        vendorOnly: flag(queryOf(request).vendor_only, true),
-      }),
-      imageDigest: digest,
-    };
+    return anchoreVulnerabilities(report, type, {
+      vendorOnly: flag(queryOf(request).vendor_only, true),
+    });
   });
   perImage(app, engine, 'get', '/metadata', async (e, account, digest) => {
-    await analysedImage(e, account, digest);
+    await analysedFindings(e, account, digest);
     return METADATA_TYPES;
   });
   perImage(app, engine, 'get', '/metadata/:mtype', async (e, account, digest, request) => {
