@@ -59,9 +59,19 @@ export async function accountCredentials(
 export const registryHostOf = (registry: string): string =>
   canonicalRegistryHost(registry.split('/')[0] ?? registry);
 
+/** The events the engine records; `GET /event_types` lists them. */
+export const EVENT_TYPES = [
+  'user.image.analysis.completed',
+  'user.image.analysis.failed',
+  'user.image.vulnerabilities.updated',
+  'user.image.policy_eval.updated',
+  'user.image.tag.updated',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
 export interface EventInput {
   account: string;
-  type: string;
+  type: EventType;
   level: 'INFO' | 'ERROR';
   resourceType: string;
   resourceId: string;

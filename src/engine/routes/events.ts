@@ -1,6 +1,7 @@
 /** `/events`: what happened in an account (analyses finished, findings or verdicts changed). */
 import { sql } from 'kysely';
 import { notFound } from '../api-error.js';
+import { EVENT_TYPES } from '../engine.js';
 import { identityOf } from '../server.js';
 import type { EngineDb, EngineSchema } from '../store/schema.js';
 import { paramsOf, queryOf, type Query, type RouteGroup } from './route-context.js';
@@ -34,13 +35,7 @@ export const eventRoutes: RouteGroup = (app, { engine }) => {
     {
       name: 'user',
       description: 'events of an account',
-      types: [
-        { name: 'user.image.analysis.completed', type: 'user.image.analysis.completed' },
-        { name: 'user.image.analysis.failed', type: 'user.image.analysis.failed' },
-        { name: 'user.image.vulnerabilities.updated', type: 'user.image.vulnerabilities.updated' },
-        { name: 'user.image.policy_eval.updated', type: 'user.image.policy_eval.updated' },
-        { name: 'user.image.tag.updated', type: 'user.image.tag.updated' },
-      ],
+      types: EVENT_TYPES.map((type) => ({ name: type, type })),
     },
   ]);
   app.get('/events', async (request) => {
