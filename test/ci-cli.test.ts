@@ -13,26 +13,21 @@ import { mkdir, readdir, readFile, rm, writeFile, mkdtemp } from 'node:fs/promis
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnchoreImage } from '../src/report/anchore-image.js';
 import type { AnchoreContentResponse } from '../src/report/anchore-content.js';
 import type { AnchoreCheckResponse } from '../src/report/policy/anchore-check.js';
 import type { AnchoreVulnerabilityResponse } from '../src/report/scan/anchore-json.js';
-import { BAD, BROKEN, GOOD } from './fixtures/ci/images.js';
-import { sarif210Validator } from './fixtures/scan-report/schemas.js';
-import { cyclonedx16Validator } from './fixtures/sbom/schemas.js';
+import { expectSchemaValidReports, readJson } from './fixtures/ci/reports.js';
+import { corruptibleImage, demoImageWithoutSsh, failingImage } from './harness/gate-images.js';
 import { ensureBuilt, runCli, type CliRun } from './harness/cli.js';
 import type { BuiltImage } from './harness/image-builder.js';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 
+const BAD = failingImage();
+const GOOD = demoImageWithoutSsh();
+const BROKEN = corruptibleImage();
 const DEMO_OSV = join(import.meta.dirname, '..', 'examples', 'demo-image', 'osv');
-const GITLAB_SCHEMA = join(
-  import.meta.dirname,
-  'fixtures',
-  'schemas',
-  'gitlab-container-scanning-report-format-15.2.1.json',
-);
 
 /** The GitLab integrated job's `anchore_reports` stage, verbatim. */
 const SEED_OS_JQ = '[.content | sort_by(.package) | .[] | {package: .package, version: .version}]';
@@ -110,10 +105,6 @@ function run(command: string, args: string[], input: string): string {
   if (result.status !== 0)
     throw new Error(`${command} failed: ${result.stderr || String(result.error)}`);
   return result.stdout;
-}
-
-async function readJson<T>(dir: string, name: string): Promise<T> {
-  return JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
 }
 
 /** The sum of the layer blobs' sizes: what a registry stores, Anchore's image_size. */
@@ -359,24 +350,7 @@ describe('drydock ci', () => {
 
   it('writes SARIF, CycloneDX and GitLab reports their schemas accept, and JUnit with the STOP as a failure', async () => {
     const dir = badReports();
-    const sarif = sarif210Validator();
-    expect(
-      sarif(await readJson(dir, 'image-vulnerabilities.sarif')),
-      JSON.stringify(sarif.errors),
-    ).toBe(true);
-    const cyclonedx = cyclonedx16Validator();
-    expect(
-      cyclonedx(await readJson(dir, 'image-sbom.cdx.json')),
-      JSON.stringify(cyclonedx.errors),
-    ).toBe(true);
-    const gitlab = new Ajv({ strict: false, allErrors: true }).compile(
-      JSON.parse(await readFile(GITLAB_SCHEMA, 'utf8')) as object,
-    );
-    const report = await readJson<{ vulnerabilities: unknown[] }>(
-      dir,
-      'gl-container-scanning-report.json',
-    );
-    expect(gitlab(report), JSON.stringify(gitlab.errors)).toBe(true);
+    const report = await expectSchemaValidReports(dir);
     expect(report.vulnerabilities).toHaveLength(4);
     const junit = await readFile(join(dir, 'image-policy.junit.xml'), 'utf8');
     expect(junit).toMatch(/<failure message="port 22\/tcp is exposed[^"]*" type="STOP">/);

@@ -16,24 +16,19 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import defaultBundle from '../src/policy/default-bundle.json' with { type: 'json' };
 import type { AnchoreCheckResponse } from '../src/report/policy/anchore-check.js';
-import { BAD, BROKEN, GOOD } from './fixtures/ci/images.js';
-import { sarif210Validator } from './fixtures/scan-report/schemas.js';
-import { cyclonedx16Validator } from './fixtures/sbom/schemas.js';
+import { expectSchemaValidReports, readJson } from './fixtures/ci/reports.js';
+import { corruptibleImage, demoImageWithoutSsh, failingImage } from './harness/gate-images.js';
 import { ensureBuilt, runCli, type CliRun } from './harness/cli.js';
 import { ADMIN_PASSWORD, startTestEngine, type TestEngine } from './harness/engine.js';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 
+const BAD = failingImage();
+const GOOD = demoImageWithoutSsh();
+const BROKEN = corruptibleImage();
 const DEMO_OSV = join(import.meta.dirname, '..', 'examples', 'demo-image', 'osv');
-const GITLAB_SCHEMA = join(
-  import.meta.dirname,
-  'fixtures',
-  'schemas',
-  'gitlab-container-scanning-report-format-15.2.1.json',
-);
 /** The GitLab integrated job's `anchore_reports` stage, verbatim. */
 const SEED_OS_JQ = '[.content | sort_by(.package) | .[] | {package: .package, version: .version}]';
 const SEED_VULN_JQ =
@@ -159,10 +154,6 @@ function ci(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
     ANCHORE_CLI_PASS: ADMIN_PASSWORD,
     ...env,
   });
-}
-
-async function readJson<T>(dir: string, name: string): Promise<T> {
-  return JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
 }
 
 /** Exit code, nothing on stdout, and one line on stderr: `drydock: …`. */
@@ -299,24 +290,7 @@ describe('drydock ci against an engine', () => {
 
   it('writes SARIF, CycloneDX and GitLab reports their schemas accept', async () => {
     const dir = reports('bad');
-    const sarif = sarif210Validator();
-    expect(
-      sarif(await readJson(dir, 'image-vulnerabilities.sarif')),
-      JSON.stringify(sarif.errors),
-    ).toBe(true);
-    const cyclonedx = cyclonedx16Validator();
-    expect(
-      cyclonedx(await readJson(dir, 'image-sbom.cdx.json')),
-      JSON.stringify(cyclonedx.errors),
-    ).toBe(true);
-    const gitlab = new Ajv({ strict: false, allErrors: true }).compile(
-      JSON.parse(await readFile(GITLAB_SCHEMA, 'utf8')) as object,
-    );
-    const report = await readJson<{ vulnerabilities: unknown[] }>(
-      dir,
-      'gl-container-scanning-report.json',
-    );
-    expect(gitlab(report), JSON.stringify(gitlab.errors)).toBe(true);
+    const report = await expectSchemaValidReports(dir);
     expect(report.vulnerabilities).toHaveLength(4);
   });
 

@@ -1,6 +1,7 @@
 /**
- * The images the gate tests share: one that every shipped policy passes, the demo image that fails
- * (port 22 exposed; Debian, npm and Python packages with real OSV records), and one whose layer a
+ * The images the gate tests share: a tiny one that every shipped policy passes, the demo image
+ * that fails (port 22 exposed, as the Codeship seed's image; Debian, npm and Python packages with
+ * real OSV records), the demo image without the ssh port (which passes), and one whose layer a
  * test corrupts in the registry after pushing it, so its analysis fails.
  */
 import { demoImageSpec } from '../../examples/demo-image/spec.js';
@@ -20,6 +21,17 @@ export const passingImage = (): BuiltImage =>
   });
 
 export const failingImage = (): BuiltImage => buildImage(demoImageSpec);
+
+export const demoImageWithoutSsh = (): BuiltImage =>
+  buildImage({
+    ...demoImageSpec,
+    config: { ...demoImageSpec.config, ExposedPorts: { '8080/tcp': {} } },
+    history: demoImageSpec.history?.map((entry) =>
+      entry.created_by?.startsWith('EXPOSE') === true
+        ? { ...entry, created_by: 'EXPOSE map[8080/tcp:{}]' }
+        : entry,
+    ),
+  });
 
 export const corruptibleImage = (): BuiltImage =>
   buildImage({ layers: [{ entries: [{ path: 'etc/broken', content: 'a layer to corrupt\n' }] }] });
