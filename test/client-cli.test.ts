@@ -6,7 +6,12 @@
  * `--json` against Python's json.dumps of the API's answer, `event get` against PyYAML; the exit
  * codes are anchore-cli's (0, 1 refused, 2 could not work, 101 not analysed yet).
  */
-import { corruptibleImage, failingImage, passingImage } from './harness/gate-images.js';
+import {
+  allowAllBundle,
+  corruptibleImage,
+  failingImage,
+  passingImage,
+} from './harness/gate-images.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -396,26 +401,7 @@ describe('drydock as a client of the engine', () => {
   });
 
   it('policy add, activate, get, list and del manage the bundles evaluations use', async () => {
-    const bundle = {
-      id: 'allow-all',
-      name: 'allow all',
-      version: '1_0',
-      policies: [{ id: 'p', version: '1_0', rules: [] }],
-      whitelists: [],
-      mappings: [
-        {
-          id: 'm',
-          name: 'all',
-          registry: '*',
-          repository: '*',
-          image: { type: 'tag', value: '*' },
-          policy_id: 'p',
-          whitelist_ids: [],
-        },
-      ],
-      whitelisted_images: [],
-      blacklisted_images: [],
-    };
+    const bundle = allowAllBundle();
     const file = join(home, 'allow-all.json');
     await writeFile(file, JSON.stringify(bundle));
     const added = await cli(['policy', 'add', file]);

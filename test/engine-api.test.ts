@@ -4,7 +4,12 @@
  * run by the in-process worker, content, vulnerabilities, policy checks, subscriptions blocking
  * deletes, feed syncs re-matching stored images, and accounts that never see each other's data.
  */
-import { corruptibleImage, failingImage, passingImage } from './harness/gate-images.js';
+import {
+  allowAllBundle,
+  corruptibleImage,
+  failingImage,
+  passingImage,
+} from './harness/gate-images.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 import { importFeeds, startTestEngine, type ApiClient, type TestEngine } from './harness/engine.js';
@@ -305,26 +310,7 @@ describe.each(['sqlite', 'postgres'] as const)('engine API on %s', (backend) => 
   });
 
   it('keeps one active bundle and refuses to delete it', async () => {
-    const bundle = {
-      id: 'allow-all',
-      name: 'allow all',
-      version: '1_0',
-      policies: [{ id: 'p', version: '1_0', rules: [] }],
-      whitelists: [],
-      mappings: [
-        {
-          id: 'm',
-          name: 'all',
-          registry: '*',
-          repository: '*',
-          image: { type: 'tag', value: '*' },
-          policy_id: 'p',
-          whitelist_ids: [],
-        },
-      ],
-      whitelisted_images: [],
-      blacklisted_images: [],
-    };
+    const bundle = allowAllBundle();
     expect((await admin.request('POST', '/policies', bundle)).status).toBe(200);
     const malformed = await admin.request<ApiError>('POST', '/policies', { id: 'x' });
     expect(malformed.status).toBe(400);
