@@ -20,6 +20,7 @@ import type { AnchoreCheckResponse } from '../src/report/policy/anchore-check.js
 import type { AnchoreVulnerabilityResponse } from '../src/report/scan/anchore-json.js';
 import { expectSchemaValidReports, readJson } from './fixtures/ci/reports.js';
 import { corruptibleImage, demoImageWithoutSsh, failingImage } from './harness/gate-images.js';
+import { PYTHON_JSON } from './harness/python-oracle.js';
 import { ensureBuilt, runCli, type CliRun } from './harness/cli.js';
 import type { BuiltImage } from './harness/image-builder.js';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
@@ -33,8 +34,6 @@ const DEMO_OSV = join(import.meta.dirname, '..', 'examples', 'demo-image', 'osv'
 const SEED_OS_JQ = '[.content | sort_by(.package) | .[] | {package: .package, version: .version}]';
 const SEED_VULN_JQ =
   '[.vulnerabilities | group_by(.package) | .[] | {package: .[0].package, vuln: [.[].vuln]}]';
-const PYTHON_JSON =
-  'import json,sys; print(json.dumps(json.load(sys.stdin), indent=4, sort_keys=True))';
 
 const REPORT_FILES = [
   'gl-container-scanning-report.json',

@@ -12,7 +12,6 @@ import {
   failingImage,
   passingImage,
 } from './harness/gate-images.js';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +28,7 @@ import {
   type TestEngine,
 } from './harness/engine.js';
 import { writeOciLayout } from './harness/image-builder.js';
+import { prettytable, python, PYTHON_JSON } from './harness/python-oracle.js';
 import { corruptBlob, startRegistry, TEST_USERS, type TestRegistry } from './harness/registry.js';
 import { createSigningIdentity } from './harness/token-server.js';
 
@@ -44,37 +44,14 @@ const BAD = failingImage();
 const BROKEN = corruptibleImage();
 
 /** anchore-cli's printers: json.dumps for --json, prettytable for tables, PyYAML for an event. */
-const PYTHON_JSON =
-  'import json,sys; print(json.dumps(json.load(sys.stdin), indent=4, sort_keys=True))';
-const PYTHON_TABLE = `
-import json, sys
-from prettytable import PrettyTable, PLAIN_COLUMNS
-spec = json.load(sys.stdin)
-t = PrettyTable(spec["head"])
-t.set_style(PLAIN_COLUMNS)
-t.align = "l"
-for row in spec["rows"]:
-    t.add_row(row)
-options = {"sortby": spec["sortBy"], "reversesort": spec["reverse"]} if spec["sortBy"] else {}
-print(t.get_string(**options))
-`;
 const PYTHON_YAML =
   'import json,sys,yaml; print(yaml.safe_dump(json.load(sys.stdin), default_flow_style=False))';
 /** anchore-cli prints an error's detail as Python's str() of it. */
 const PYTHON_STR = 'import json,sys; print(str(json.load(sys.stdin)))';
 
-function python(code: string, input: unknown): string {
-  const result = spawnSync('/usr/bin/python3', ['-c', code], {
-    input: JSON.stringify(input),
-    encoding: 'utf8',
-  });
-  expect(result.status, result.stderr).toBe(0);
-  return result.stdout;
-}
-
 /** What anchore-cli prints for a table: prettytable's text and print's newline. */
 function table(head: string[], rows: unknown[][], sortBy: string | null, reverse = false) {
-  return python(PYTHON_TABLE, { head, rows, sortBy, reverse });
+  return `${prettytable(head, rows, sortBy, reverse)}\n`;
 }
 
 describe('drydock as a client of the engine', () => {

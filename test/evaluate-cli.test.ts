@@ -18,6 +18,7 @@ import type {
   AnchoreCheckResponse,
   AnchoreEvaluation,
 } from '../src/report/policy/anchore-check.js';
+import { PYTHON_JSON } from './harness/python-oracle.js';
 import { ensureBuilt, runCli, type CliRun } from './harness/cli.js';
 import { buildImage, writeOciLayout } from './harness/image-builder.js';
 
@@ -27,9 +28,6 @@ const SEED_JQ_FILTER =
   'select ((.final_action=="stop") and (.final_action_reason=="policy_evaluation")) | ' +
   '.result[].result?.rows[] | select (.[6]=="stop") | [.[2], .[5]]';
 
-/** What anchore-cli does with the response: json.dumps for --json, prettytable for the table. */
-const PYTHON_JSON =
-  'import json,sys; print(json.dumps(json.load(sys.stdin), indent=4, sort_keys=True))';
 const PYTHON_TABLE = `
 import json, sys
 from prettytable import PrettyTable, PLAIN_COLUMNS

@@ -1,10 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { python, PYTHON_JSON } from '../../test/harness/python-oracle.js';
 import { anchoreCliJson } from './anchore-cli-json.js';
-
-/** What anchore-cli does with an engine response under --json. */
-const PYTHON_JSON =
-  'import json,sys; print(json.dumps(json.load(sys.stdin), indent=4, sort_keys=True))';
 
 describe('anchoreCliJson', () => {
   it('prints a document byte for byte as Python json.dumps(indent=4, sort_keys=True) does', () => {
@@ -15,11 +11,6 @@ describe('anchoreCliJson', () => {
       'a b': true,
       nested: { y: 2, x: 'tab\t"quote" \\ \n' },
     };
-    const python = spawnSync('/usr/bin/python3', ['-c', PYTHON_JSON], {
-      input: JSON.stringify(value),
-      encoding: 'utf8',
-    });
-    expect(python.status, python.stderr).toBe(0);
-    expect(anchoreCliJson(value)).toBe(python.stdout);
+    expect(anchoreCliJson(value)).toBe(python(PYTHON_JSON, value));
   });
 });

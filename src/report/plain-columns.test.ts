@@ -1,34 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { prettytable } from '../../test/harness/python-oracle.js';
 import { plainColumns, type Cell } from './plain-columns.js';
-
-/** prettytable itself, as anchore-cli uses it (PLAIN_COLUMNS, left-aligned). */
-const PRETTYTABLE = `
-import json, sys
-from prettytable import PrettyTable, PLAIN_COLUMNS
-spec = json.load(sys.stdin)
-t = PrettyTable(spec["head"])
-t.set_style(PLAIN_COLUMNS)
-t.align = "l"
-for row in spec["rows"]:
-    t.add_row(row)
-options = {"sortby": spec["sortBy"], "reversesort": spec["reverse"]} if spec["sortBy"] else {}
-sys.stdout.write(t.get_string(**options))
-`;
-
-function prettytable(
-  head: string[],
-  rows: Cell[][],
-  sortBy: string | null = null,
-  reverse = false,
-): string {
-  const result = spawnSync('/usr/bin/python3', ['-c', PRETTYTABLE], {
-    input: JSON.stringify({ head, rows, sortBy, reverse }),
-    encoding: 'utf8',
-  });
-  expect(result.status, result.stderr).toBe(0);
-  return result.stdout;
-}
 
 describe('plainColumns', () => {
   const head = ['Package', 'Version', 'Size'];
